@@ -1,0 +1,3 @@
+"""chaoskit: a Kubernetes chaos and SRE troubleshooting trainer."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,113 @@
+"""Simulator time: an injectable clock and the timer loop every controller runs on.
+
+Nothing in the simulator reads the wall clock. Tests step :class:`Loop` explicitly; the
+:mod:`chaoskit.sim.runner` drives it from wall time times a speed factor. Times are float
+seconds since the Unix epoch, so they convert to Kubernetes timestamps directly.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+# A fixed default start keeps replays exact; callers pass their own to look current.
+DEFAULT_START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC).timestamp()
+
+
+def iso(t: float) -> str:
+    """RFC 3339 at second precision, as metav1.Time serialises."""
+    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_micro(t: float) -> str:
+    """RFC 3339 with microseconds, as metav1.MicroTime serialises."""
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class Timer:
+    """A handle to a scheduled callback; cancelling is O(1) (the heap entry is skipped)."""
+
+    __slots__ = ("when", "callback", "cancelled")
+
+    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Loop:
+    """The simulator's clock plus its timer heap.
+
+    ``advance(dt)`` fires every timer due up to ``now + dt`` in time order, moving ``now`` to
+    each timer's time before calling it, and runs ``settle`` after each batch so controllers
+    see the state a timer produced before the next timer fires.
+    """
+
+    def __init__(self, start: float = DEFAULT_START) -> None:
+        self.now = float(start)
+        self._heap: list[tuple[float, int, Timer]] = []
+        self._seq = itertools.count()
+        self.settle: Callable[[], None] = lambda: None
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        timer = Timer(max(when, self.now), callback)
+        heapq.heappush(self._heap, (timer.when, next(self._seq), timer))
+        return timer
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        return self.call_at(self.now + delay, callback)
+
+    def next_due(self) -> float | None:
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds``, firing due timers in order."""
+        self.advance_to(self.now + seconds)
+
+    def advance_to(self, target: float) -> None:
+        self.settle()
+        while True:
+            due = self.next_due()
+            if due is None or due > target:
+                break
+            self.now = max(self.now, due)
+            self._fire_due()
+            self.settle()
+        self.now = max(self.now, target)
+        self.settle()
+
+    def _fire_due(self) -> None:
+        while self._heap and self._heap[0][0] <= self.now:
+            _, _, timer = heapq.heappop(self._heap)
+            if not timer.cancelled:
+                timer.cancelled = True
+                timer.callback()
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float, step: float = 1.0) -> bool:
+        """Advance in ``step`` increments until ``predicate()`` holds or ``timeout`` passes.
+
+        Returns whether the predicate held. Jumps straight to the next timer when nothing
+        is due within a step, so quiet stretches cost nothing.
+        """
+        deadline = self.now + timeout
+        self.settle()
+        while not predicate():
+            if self.now >= deadline:
+                return False
+            due = self.next_due()
+            target = self.now + step
+            if due is not None and due > target:
+                target = min(due, deadline)
+            self.advance_to(min(target, deadline))
+        return True

@@ -1,0 +1,99 @@
+"""What the kubelet knows about each pod and container on its node (the CRI's view)."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaoskit.sim.clock import Timer
+from chaoskit.sim.kubelet.process import Process
+
+MAX_LOG_LINES = 10_000
+
+
+@dataclass
+class ProbeState:
+    failures: int = 0
+    successes: int = 0
+    timer: Timer | None = None
+
+
+@dataclass
+class ContainerRuntime:
+    spec: dict[str, Any]
+    init: bool = False
+    state: str = "waiting"               # waiting | running | terminated
+    reason: str = "ContainerCreating"
+    message: str = ""
+    started_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int = 0
+    last: dict[str, Any] | None = None   # lastState.terminated
+    restarts: int = 0
+    container_id: str = ""
+    image: str = ""
+    image_id: str = ""
+    crash_count: int = 0
+    pull_failures: int = 0
+    pull_backoff_until: float = 0.0
+    proc: Process | None = None
+    instance: int = 0                    # bumped on every start/stop: stale timers check it
+    busy: bool = False                   # a start flow or a restart wait is in progress
+    killing: bool = False
+    ready: bool = False
+    started: bool = False
+    logs: list[tuple[float, str]] = field(default_factory=list)
+    prev_logs: list[tuple[float, str]] = field(default_factory=list)
+    probes: dict[str, ProbeState] = field(default_factory=dict)
+    flow: Generator[float, None, str | None] | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.spec["name"])
+
+    def log(self, now: float, text: str) -> None:
+        for line in text.splitlines():
+            self.logs.append((now, line))
+        if len(self.logs) > MAX_LOG_LINES:
+            del self.logs[: len(self.logs) - MAX_LOG_LINES]
+
+    def cancel_probes(self) -> None:
+        for probe in self.probes.values():
+            if probe.timer is not None:
+                probe.timer.cancel()
+        self.probes.clear()
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "terminated" and self.exit_code == 0
+
+
+@dataclass
+class PodRuntime:
+    namespace: str
+    name: str
+    uid: str
+    ip: str = ""
+    start_time: float = 0.0
+    sandbox_ready: bool = False
+    containers: dict[str, ContainerRuntime] = field(default_factory=dict)
+    init_order: list[str] = field(default_factory=list)
+    app_order: list[str] = field(default_factory=list)
+    terminating: bool = False
+    removed: bool = False
+    hostname: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    def inits(self) -> list[ContainerRuntime]:
+        return [self.containers[n] for n in self.init_order]
+
+    def apps(self) -> list[ContainerRuntime]:
+        return [self.containers[n] for n in self.app_order]
+
+    def initialized(self) -> bool:
+        return all(c.succeeded for c in self.inits())

@@ -1,0 +1,436 @@
+"""The object store: what etcd plus the API server's registry do for the simulator.
+
+Objects are plain dicts in Kubernetes JSON shape. Reads return the stored dict itself (never
+mutate it: ``clone`` first); writes take a new dict. Every write gets a monotonic
+resourceVersion, is fanned out to subscribers (the controllers, synchronously queueing work)
+and to watchers (with a bounded history so a watch can resume from a resourceVersion until it
+falls out, then 410 Gone), exactly once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaoskit.errors import (
+    BadRequest,
+    Forbidden,
+    Gone,
+    NotFound,
+    already_exists,
+    conflict,
+    not_found,
+)
+from chaoskit.sim import admission
+from chaoskit.sim.clock import Loop, iso
+from chaoskit.sim.ids import Ids
+from chaoskit.sim.kinds import KindInfo, field_value, info
+from chaoskit.sim.objects import Obj, clone, get_path
+from chaoskit.sim.selectors import EVERYTHING, FieldSelector, LabelSelector
+
+Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped kinds
+Subscriber = Callable[[str, str, Obj, "Obj | None"], None]  # (kind, type, obj, old)
+Indexer = Callable[[Obj], Iterable[str]]
+
+
+@dataclass
+class WatchEvent:
+    rv: int
+    kind: str
+    type: str  # ADDED | MODIFIED | DELETED
+    obj: Obj
+
+
+@dataclass
+class Watcher:
+    """A live watch: events land in ``queue``; ``notify`` (if set) is called after each one."""
+
+    kind: str
+    namespace: str | None
+    labels: LabelSelector
+    fields: FieldSelector
+    queue: deque[WatchEvent] = field(default_factory=deque)
+    notify: Callable[[], None] | None = None
+    closed: bool = False
+
+    def wants(self, ev: WatchEvent) -> bool:
+        if ev.kind != self.kind:
+            return False
+        md = ev.obj["metadata"]
+        if self.namespace and md.get("namespace") != self.namespace:
+            return False
+        return self.labels.matches(md.get("labels")) and self.fields.matches(ev.obj, _field_getter)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _field_getter(obj: Obj, path: str) -> str:
+    return field_value(obj, path)
+
+
+class Store:
+    HISTORY = 20_000
+
+    def __init__(self, loop: Loop, ids: Ids) -> None:
+        self.loop = loop
+        self.ids = ids
+        self.rv = 1
+        self._objs: dict[str, dict[Key, Obj]] = {}
+        self._by_ns: dict[str, dict[str, dict[str, Obj]]] = {}
+        self._subscribers: list[Subscriber] = []
+        self._watchers: list[Watcher] = []
+        self.history: deque[WatchEvent] = deque(maxlen=self.HISTORY)
+        self._indexers: dict[str, dict[str, Indexer]] = {}
+        self._indexes: dict[tuple[str, str], dict[str, set[Key]]] = {}
+        self._service_net = ipaddress.ip_network("10.96.0.0/16")
+        self._next_ip = 11  # .1 is the kubernetes Service, .10 kube-dns
+        self._next_node_port = 30000
+        self.add_index("*", "owner", lambda o: [r["uid"] for r in o["metadata"].get("ownerReferences") or []])
+        self.add_index("Pod", "node", lambda p: [p["spec"]["nodeName"]] if get_path(p, "spec.nodeName") else [])
+
+    # ----------------------------------------------------------------- indexes
+
+    def add_index(self, kind: str, name: str, fn: Indexer) -> None:
+        """Maintain ``value -> keys`` for ``kind`` (``*``: every kind), like client-go indexers."""
+        self._indexers.setdefault(kind, {})[name] = fn
+        for k, objs in self._objs.items():
+            if kind in ("*", k):
+                for key, obj in objs.items():
+                    for value in fn(obj):
+                        self._indexes.setdefault((k, name), {}).setdefault(value, set()).add(key)
+
+    def by_index(self, kind: str, name: str, value: str) -> list[Obj]:
+        keys = self._indexes.get((kind, name), {}).get(value, ())
+        objs = self._objs.get(kind, {})
+        return [objs[k] for k in sorted(keys) if k in objs]
+
+    def _reindex(self, kind: str, key: Key, old: Obj | None, new: Obj | None) -> None:
+        partition = self._by_ns.setdefault(kind, {}).setdefault(key[0], {})
+        if new is None:
+            partition.pop(key[1], None)
+        else:
+            partition[key[1]] = new
+        for scope in ("*", kind):
+            for name, fn in self._indexers.get(scope, {}).items():
+                index = self._indexes.setdefault((kind, name), {})
+                if old is not None:
+                    for value in fn(old):
+                        bucket = index.get(value)
+                        if bucket is not None:
+                            bucket.discard(key)
+                            if not bucket:
+                                del index[value]
+                if new is not None:
+                    for value in fn(new):
+                        index.setdefault(value, set()).add(key)
+
+    # ----------------------------------------------------------------- reads
+
+    def try_get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        return self._objs.get(kind, {}).get((namespace if info(kind).namespaced else "", name))
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj:
+        obj = self.try_get(kind, namespace, name)
+        if obj is None:
+            k = info(kind)
+            raise not_found(k.plural, name, k.group)
+        return obj
+
+    def list(self, kind: str, namespace: str | None = None, labels: LabelSelector = EVERYTHING,
+             fields: FieldSelector | None = None) -> list[Obj]:
+        """Objects sorted by (namespace, name), as etcd's key order returns them."""
+        if namespace and info(kind).namespaced:
+            items = sorted(self._by_ns.get(kind, {}).get(namespace, {}).items())
+            pairs = [((namespace, name), obj) for name, obj in items]
+        else:
+            pairs = sorted(self._objs.get(kind, {}).items())
+        out = []
+        for _, obj in pairs:
+            if labels is not EVERYTHING and not labels.matches(obj["metadata"].get("labels")):
+                continue
+            if fields is not None and not fields.matches(obj, _field_getter):
+                continue
+            out.append(obj)
+        return out
+
+    def count(self, kind: str) -> int:
+        return len(self._objs.get(kind, {}))
+
+    # ----------------------------------------------------------------- subscriptions and watches
+
+    def subscribe(self, fn: Subscriber) -> None:
+        self._subscribers.append(fn)
+
+    def watch(self, kind: str, namespace: str | None = None, since: int | None = None,
+              labels: LabelSelector = EVERYTHING, fields: FieldSelector | None = None) -> Watcher:
+        """Start a watch; with ``since``, replay history after that resourceVersion (410 if gone)."""
+        w = Watcher(kind, namespace, labels, fields or FieldSelector())
+        if since is not None and since < self.rv:
+            oldest = self.history[0].rv if self.history else self.rv
+            if since < oldest - 1:
+                raise Gone(f"too old resource version: {since} ({oldest - 1})")
+            for ev in self.history:
+                if ev.rv > since and w.wants(ev):
+                    w.queue.append(ev)
+        self._watchers.append(w)
+        return w
+
+    def _emit(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
+        ev = WatchEvent(int(obj["metadata"]["resourceVersion"]), kind, etype, obj)
+        self.history.append(ev)
+        if self._watchers:
+            live = []
+            for w in self._watchers:
+                if w.closed:
+                    continue
+                live.append(w)
+                if w.wants(ev):
+                    w.queue.append(ev)
+                    if w.notify is not None:
+                        w.notify()
+            self._watchers = live
+        for fn in self._subscribers:
+            fn(kind, etype, obj, old)
+
+    def _next_rv(self) -> str:
+        self.rv += 1
+        return str(self.rv)
+
+    # ----------------------------------------------------------------- writes
+
+    def _key(self, k: KindInfo, obj: Obj) -> Key:
+        md = obj["metadata"]
+        return (md.get("namespace", "") if k.namespaced else "", md["name"])
+
+    def _check_namespace(self, k: KindInfo, obj: Obj) -> None:
+        if not k.namespaced:
+            obj["metadata"].pop("namespace", None)
+            return
+        ns = obj["metadata"].get("namespace") or "default"
+        obj["metadata"]["namespace"] = ns
+        ns_obj = self.try_get("Namespace", "", ns)
+        if ns_obj is None:
+            raise NotFound(f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"})
+        if "deletionTimestamp" in ns_obj["metadata"] and k.kind != "Event":
+            raise Forbidden(f'{k.qualified} "{obj["metadata"].get("name", "")}" is forbidden: unable to create new '
+                            f"content in namespace {ns} because it is being terminated",
+                            {"name": obj["metadata"].get("name", ""), "kind": k.plural, "group": k.group})
+
+    def allocate_cluster_ip(self) -> str:
+        ip = str(self._service_net[self._next_ip])
+        self._next_ip += 1
+        return ip
+
+    def allocate_node_port(self) -> int:
+        port = self._next_node_port + self.ids.rng.randrange(0, 2767)
+        return port
+
+    def _default(self, k: KindInfo, obj: Obj) -> None:
+        kind = k.kind
+        if kind == "Pod":
+            admission.default_pod(obj, self.ids.suffix(5))
+        elif kind == "Deployment":
+            admission.default_deployment(obj)
+        elif kind == "ReplicaSet":
+            admission.default_replicaset(obj)
+        elif kind == "DaemonSet":
+            admission.default_daemonset(obj)
+        elif kind == "Job":
+            admission.default_job(obj)
+        elif kind == "Service":
+            admission.default_service(obj, self.allocate_cluster_ip, self.allocate_node_port)
+        elif kind == "Namespace":
+            admission.default_namespace(obj)
+        elif kind == "Secret":
+            admission.default_secret(obj)
+
+    def create(self, obj: Obj, dry_run: bool = False) -> Obj:
+        """Admit, validate and store a new object; returns the stored object."""
+        if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
+            raise BadRequest("the object provided is not a valid Kubernetes object")
+        kind = obj.get("kind")
+        if not isinstance(kind, str):
+            raise BadRequest("Object 'Kind' is missing in the request body")
+        k = info(kind)
+        obj = clone(obj)
+        obj["apiVersion"] = k.api_version
+        md = obj.setdefault("metadata", {})
+        for server_field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
+                             "deletionGracePeriodSeconds", "generation", "managedFields"):
+            md.pop(server_field, None)
+        if not md.get("name") and md.get("generateName"):
+            md["name"] = f"{md['generateName']}{self.ids.suffix(5)}"
+        self._check_namespace(k, obj)
+        md["uid"] = self.ids.uid()
+        md["creationTimestamp"] = iso(self.loop.now)
+        if k.has_generation:
+            md["generation"] = 1
+        if not k.has_status and kind not in ("Event",):
+            obj.pop("status", None)
+        self._default(k, obj)
+        admission.validate(obj, k)
+        key = self._key(k, obj)
+        if key in self._objs.get(kind, {}):
+            raise already_exists(k.plural, key[1], k.group)
+        if dry_run:
+            return obj
+        md["resourceVersion"] = self._next_rv()
+        self._objs.setdefault(kind, {})[key] = obj
+        self._reindex(kind, key, None, obj)
+        self._emit(kind, "ADDED", obj, None)
+        return obj
+
+    def update(self, obj: Obj, subresource: str | None = None, dry_run: bool = False) -> Obj:
+        """Replace an object (or only its status with ``subresource="status"``).
+
+        A stale resourceVersion is a 409; a write that changes nothing keeps the old
+        resourceVersion and emits nothing (kubectl prints "(no change)").
+        """
+        kind = obj.get("kind")
+        if not isinstance(kind, str):
+            raise BadRequest("Object 'Kind' is missing in the request body")
+        k = info(kind)
+        md = obj.get("metadata") or {}
+        ns = md.get("namespace", "") if k.namespaced else ""
+        old = self.try_get(kind, ns or "default", md.get("name", "")) if k.namespaced else \
+            self.try_get(kind, "", md.get("name", ""))
+        if old is None:
+            raise not_found(k.plural, md.get("name", ""), k.group)
+        rv = md.get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise conflict(k.plural, md["name"], k.group)
+        new = clone(obj)
+        new["apiVersion"] = k.api_version
+        nmd = new.setdefault("metadata", {})
+        omd = old["metadata"]
+        for keep in ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds",
+                     "generation"):
+            if keep in omd:
+                nmd[keep] = omd[keep]
+            else:
+                nmd.pop(keep, None)
+        if subresource == "binding":
+            if get_path(old, "spec.nodeName"):
+                raise conflict(k.plural, md["name"], k.group)
+            node_name, status = get_path(new, "spec.nodeName"), new.get("status")
+            new = clone(old)
+            new["spec"]["nodeName"] = node_name
+            new["status"] = status
+        elif subresource == "status":
+            status = new.get("status")
+            new = clone(old)
+            if status is not None:
+                new["status"] = status
+        elif k.has_status and "status" in old and kind != "Namespace":
+            new["status"] = old["status"]
+        elif k.has_status and kind != "Namespace":
+            new.pop("status", None)
+        if subresource is None:
+            if kind in ("Deployment", "ReplicaSet", "DaemonSet"):
+                self._default(k, new)
+            if kind == "Service":
+                admission.default_service(new, lambda: str(get_path(old, "spec.clusterIP")),
+                                          self.allocate_node_port)
+            admission.validate(new, k, old)
+        nmd["resourceVersion"] = omd["resourceVersion"]
+        if k.has_generation and _spec_of(new) != _spec_of(old):
+            nmd["generation"] = int(omd.get("generation", 1)) + 1
+        if new == old:
+            return old
+        if dry_run:
+            return new
+        if "deletionTimestamp" in nmd and not nmd.get("finalizers") and kind != "Namespace" and not (
+                kind == "Pod" and get_path(new, "spec.nodeName")):
+            return self._remove(k, new)
+        nmd["resourceVersion"] = self._next_rv()
+        key = self._key(k, new)
+        self._objs[kind][key] = new
+        self._reindex(kind, key, old, new)
+        self._emit(kind, "MODIFIED", new, old)
+        return new
+
+    def update_status(self, obj: Obj) -> Obj:
+        return self.update(obj, subresource="status")
+
+    def mutate(self, kind: str, namespace: str, name: str, fn: Callable[[Obj], None],
+               subresource: str | None = None) -> Obj:
+        """Read, change a copy with ``fn`` and write it back (controllers' read-modify-write)."""
+        obj = clone(self.get(kind, namespace, name))
+        fn(obj)
+        return self.update(obj, subresource=subresource)
+
+    def delete(self, kind: str, namespace: str, name: str, grace: int | None = None,
+               propagation: str | None = None, uid: str | None = None) -> Obj:
+        """Delete as the API server does: graceful for bound pods, finalizers honoured.
+
+        Returns the object as it stands afterwards (still present while Terminating).
+        """
+        k = info(kind)
+        obj = self.get(kind, namespace, name)
+        if uid and obj["metadata"]["uid"] != uid:
+            raise conflict(k.plural, name, k.group)
+        new = clone(obj)
+        nmd = new["metadata"]
+        terminating = "deletionTimestamp" in nmd
+        grace = self._pod_grace(obj, grace) if kind == "Pod" else 0
+        if kind == "Namespace":
+            if terminating:
+                return obj
+            new.setdefault("status", {})["phase"] = "Terminating"
+            return self._mark_deleted(k, obj, new, 0)
+        finalizers = list(nmd.get("finalizers") or [])
+        if not terminating:
+            extra = {"Foreground": "foregroundDeletion", "Orphan": "orphan"}.get(propagation or "")
+            if extra and extra not in finalizers:
+                finalizers.append(extra)
+                nmd["finalizers"] = finalizers
+        if grace == 0 and not finalizers:
+            return self._remove(k, new)
+        if terminating and grace >= int(nmd.get("deletionGracePeriodSeconds", 0)):
+            return obj
+        return self._mark_deleted(k, obj, new, grace)
+
+    def _mark_deleted(self, k: KindInfo, old: Obj, new: Obj, grace: int) -> Obj:
+        nmd = new["metadata"]
+        nmd["deletionTimestamp"] = iso(self.loop.now + grace)
+        nmd["deletionGracePeriodSeconds"] = grace
+        nmd["resourceVersion"] = self._next_rv()
+        key = self._key(k, new)
+        self._objs[k.kind][key] = new
+        self._reindex(k.kind, key, old, new)
+        self._emit(k.kind, "MODIFIED", new, old)
+        return new
+
+    def finalize(self, kind: str, namespace: str, name: str) -> Obj | None:
+        """Remove an object whose deletion has completed (namespaces, pods after kubelet stop)."""
+        obj = self.try_get(kind, namespace, name)
+        if obj is None:
+            return None
+        return self._remove(info(kind), clone(obj))
+
+    def _pod_grace(self, pod: Obj, grace: int | None) -> int:
+        if not get_path(pod, "spec.nodeName") or get_path(pod, "status.phase") in ("Succeeded", "Failed"):
+            return 0
+        if grace is None:
+            return int(get_path(pod, "spec.terminationGracePeriodSeconds", 30) or 0)
+        return max(0, grace)
+
+    def _remove(self, k: KindInfo, obj: Obj) -> Obj:
+        key = self._key(k, obj)
+        old = self._objs[k.kind].pop(key)
+        final = clone(obj)
+        final["metadata"]["resourceVersion"] = self._next_rv()
+        self._reindex(k.kind, key, old, None)
+        self._emit(k.kind, "DELETED", final, old)
+        return final
+
+    def kinds(self) -> list[str]:
+        return list(self._objs)
+
+
+def _spec_of(obj: Obj) -> Any:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
