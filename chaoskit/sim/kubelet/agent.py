@@ -283,6 +283,8 @@ class NodeAgent:
         repo = images.lookup(ref) or images.Repo((), 0, "shell", cmd=("sh",))
         if c.state == "terminated":
             c.last = terminated_dict(c)
+        if c.container_id:
+            # restartCount is the number of earlier instances; logs --previous reads the last one.
             c.restarts += 1
             c.prev_logs, c.logs = c.logs, []
         c.instance += 1
@@ -398,8 +400,6 @@ class NodeAgent:
             if c.instance != instance or rt.removed or rt.terminating:
                 return
             c.last = terminated_dict(c)
-            c.restarts += 1
-            c.prev_logs, c.logs = c.logs, []
             c.state, c.reason = "waiting", "CrashLoopBackOff"
             c.message = (f"back-off {go_duration(delay)} restarting failed container={c.name} "
                          f"pod={rt.name}_{rt.namespace}({rt.uid})")
