@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from chaoskit.sim import Cluster  # noqa: E402
+from chaoskit.sim import Cluster
 
 
 @pytest.fixture

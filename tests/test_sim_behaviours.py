@@ -267,7 +267,8 @@ def test_node_not_ready_then_eviction_after_300s(cluster: Cluster) -> None:
     for v in victims:
         current = cluster.store.get("Pod", "default", v["metadata"]["name"])
         assert row(cluster, current)["STATUS"] == "Terminating"  # the kubelet is gone: it stays Terminating
-        assert messages(cluster, v, "TaintManagerEviction") == [f"Marking for deletion Pod default/{v['metadata']['name']}"]
+        assert messages(cluster, v, "TaintManagerEviction") == [
+            f"Marking for deletion Pod default/{v['metadata']['name']}"]
     cluster.advance(10)
     running = [p for p in cluster.pods(app="web") if "deletionTimestamp" not in p["metadata"]]
     assert len(running) == 2 and all(p["spec"]["nodeName"] == "chaoskit-worker2" for p in running)

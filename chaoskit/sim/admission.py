@@ -100,7 +100,7 @@ def _default_probe(probe: dict[str, Any] | None) -> None:
 
 
 def _default_container(c: dict[str, Any]) -> None:
-    if "image" in c and c["image"]:
+    if c.get("image"):
         c.setdefault("imagePullPolicy", image_pull_policy(str(c["image"])))
     c.setdefault("terminationMessagePath", "/dev/termination-log")
     c.setdefault("terminationMessagePolicy", "File")
@@ -147,7 +147,7 @@ def default_pod(pod: Obj, api_access_suffix: str) -> None:
     spec["serviceAccount"] = sa
     tolerations = spec.setdefault("tolerations", [])
     for key in (NOT_READY_TAINT, UNREACHABLE_TAINT):
-        if not any(t.get("key") == key and t.get("effect") in ("NoExecute", None, "") or
+        if not any((t.get("key") == key and t.get("effect") in ("NoExecute", None, "")) or
                    (not t.get("key") and t.get("operator") == "Exists") for t in tolerations):
             tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
     if spec.get("automountServiceAccountToken", True) is not False:
@@ -449,7 +449,8 @@ def _validate_service(obj: Obj) -> list[Cause]:
         if len(ports) > 1 and not port.get("name"):
             causes.append(required(f"spec.ports[{i}].name"))
         if port.get("name") in names:
-            causes.append(("FieldValueDuplicate", f"spec.ports[{i}].name", f"Duplicate value: {go_value(port['name'])}"))
+            causes.append(("FieldValueDuplicate", f"spec.ports[{i}].name",
+                           f"Duplicate value: {go_value(port['name'])}"))
         names.add(port.get("name", ""))
         tp = port.get("targetPort")
         if isinstance(tp, int) and not 0 < tp < 65536:
@@ -488,9 +489,9 @@ _POD_MUTABLE_MSG = ("pod updates may not change fields other than `spec.containe
 
 def _validate_update(new: Obj, old: Obj, info: KindInfo) -> list[Cause]:
     causes: list[Cause] = []
-    if info.kind in ("Deployment", "ReplicaSet", "DaemonSet", "Job"):
-        if get_path(new, "spec.selector") != get_path(old, "spec.selector"):
-            causes.append(immutable("spec.selector", get_path(new, "spec.selector")))
+    workload = info.kind in ("Deployment", "ReplicaSet", "DaemonSet", "Job")
+    if workload and get_path(new, "spec.selector") != get_path(old, "spec.selector"):
+        causes.append(immutable("spec.selector", get_path(new, "spec.selector")))
     if info.kind == "Job" and get_path(new, "spec.template") != get_path(old, "spec.template"):
         causes.append(immutable("spec.template", get_path(new, "spec.template")))
     if info.kind == "Service":

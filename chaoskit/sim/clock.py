@@ -33,7 +33,7 @@ def parse_iso(text: str) -> float:
 class Timer:
     """A handle to a scheduled callback; cancelling is O(1) (the heap entry is skipped)."""
 
-    __slots__ = ("when", "callback", "cancelled")
+    __slots__ = ("callback", "cancelled", "when")
 
     def __init__(self, when: float, callback: Callable[[], None]) -> None:
         self.when = when

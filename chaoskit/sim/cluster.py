@@ -26,8 +26,14 @@ from chaoskit.sim.kubelet import images
 from chaoskit.sim.kubelet.agent import Kubelet
 from chaoskit.sim.objects import Obj
 from chaoskit.sim.store import Store
-from chaoskit.sim.topology import SYSTEM_IMAGES, Topology, kubernetes_service, node_object, static_pods, \
-    system_workloads
+from chaoskit.sim.topology import (
+    SYSTEM_IMAGES,
+    Topology,
+    kubernetes_service,
+    node_object,
+    static_pods,
+    system_workloads,
+)
 
 SETTLE_LIMIT = 2_000_000
 
@@ -134,9 +140,9 @@ class Cluster:
     def recorder_expiry(self) -> None:
         def expire() -> None:
             self.recorder.expire()
-            self.loop.call_later(600, expire)
+            self.loop.call_later(60, expire)
 
-        self.loop.call_later(600, expire)
+        self.loop.call_later(60, expire)
 
     # ------------------------------------------------------------------ time
 

@@ -47,7 +47,7 @@ def clone(value: Any) -> Any:
 
 
 def meta(obj: Mapping[str, Any]) -> ObjectMeta:
-    return obj["metadata"]  # type: ignore[no-any-return]
+    return obj["metadata"]
 
 
 def name_of(obj: Mapping[str, Any]) -> str:
@@ -69,7 +69,7 @@ def uid_of(obj: Mapping[str, Any]) -> str:
 def controller_of(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     for ref in obj["metadata"].get("ownerReferences") or []:
         if ref.get("controller"):
-            return ref  # type: ignore[no-any-return]
+            return ref
     return None
 
 
@@ -104,7 +104,7 @@ def get_path(obj: Any, path: str, default: Any = None) -> Any:
 def condition(obj: Mapping[str, Any], ctype: str) -> dict[str, Any] | None:
     for cond in get_path(obj, "status.conditions", []) or []:
         if cond.get("type") == ctype:
-            return cond  # type: ignore[no-any-return]
+            return cond
     return None
 
 

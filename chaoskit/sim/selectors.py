@@ -171,7 +171,7 @@ def format_selector(selector: Mapping[str, Any] | None) -> str:
 class FieldSelector:
     terms: tuple[tuple[str, bool, str], ...] = ()  # (field, equal, value)
 
-    def matches(self, obj: Mapping[str, Any], getter: Callable[[Mapping[str, Any], str], str]) -> bool:
+    def matches(self, obj: Any, getter: Callable[[Any, str], str]) -> bool:
         return all((getter(obj, f) == v) == eq for f, eq, v in self.terms)
 
 

@@ -428,9 +428,6 @@ class Store:
         self._emit(k.kind, "DELETED", final, old)
         return final
 
-    def kinds(self) -> list[str]:
-        return list(self._objs)
-
 
 def _spec_of(obj: Obj) -> Any:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}

@@ -99,6 +99,9 @@ def static_pods(cp: str, cp_ip: str, node_uid: str) -> list[Obj]:
                                  ("kube-controller-manager", 10257, "200m"), ("kube-scheduler", 10259, "100m")):
         image = "registry.k8s.io/etcd:3.6.4-0" if component == "etcd" else KUBE_IMAGE.format(component)
         probe_path = "/livez" if component == "kube-apiserver" else "/health" if component == "etcd" else "/healthz"
+        probe = {"httpGet": {"host": cp_ip if component == "kube-apiserver" else "127.0.0.1", "path": probe_path,
+                             "port": port, "scheme": "HTTP" if component == "etcd" else "HTTPS"},
+                 "initialDelaySeconds": 10, "periodSeconds": 10, "timeoutSeconds": 15, "failureThreshold": 8}
         pods.append({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": f"{component}-{cp}", "namespace": "kube-system",
@@ -111,12 +114,7 @@ def static_pods(cp: str, cp_ip: str, node_uid: str) -> list[Obj]:
                      "priority": 2000001000, "automountServiceAccountToken": False,
                      "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],
                      "containers": [_container(component, image, [component if component != "etcd" else "etcd"],
-                                               resources={"requests": {"cpu": cpu}},
-                                               livenessProbe={"httpGet": {"host": "127.0.0.1" if component != "kube-apiserver" else cp_ip,
-                                                                          "path": probe_path, "port": port,
-                                                                          "scheme": "HTTP" if component == "etcd" else "HTTPS"},
-                                                              "initialDelaySeconds": 10, "periodSeconds": 10,
-                                                              "timeoutSeconds": 15, "failureThreshold": 8})]},
+                                               resources={"requests": {"cpu": cpu}}, livenessProbe=probe)]},
         })
     return pods
 

@@ -80,7 +80,7 @@ class Controller(ABC):
 
         self._timers[key] = self.ctx.loop.call_at(when, fire)
 
-    def on_change(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
+    def on_change(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:  # noqa: B027 - optional hook
         """Queue what this change concerns; called synchronously on every store write."""
 
     @abstractmethod

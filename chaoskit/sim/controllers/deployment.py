@@ -154,7 +154,7 @@ class DeploymentController(Controller):
                 old_rev = ann.get(REVISION)
                 if old_rev:
                     history = [h for h in ann.get(REVISION_HISTORY, "").split(",") if h]
-                    ann[REVISION_HISTORY] = ",".join(history + [old_rev])
+                    ann[REVISION_HISTORY] = ",".join([*history, old_rev])
                 ann[REVISION] = str(others + 1)
                 self._copy_annotations(dep, ann)
                 new_rs = self.store.update(updated)
@@ -386,4 +386,4 @@ class DeploymentController(Controller):
             self.enqueue_later(due - self.ctx.loop.now, (dep["metadata"]["namespace"], dep["metadata"]["name"]))
 
 
-__all__ = ["DeploymentController", "is_active", "template_hash", "resolve_fenceposts"]
+__all__ = ["DeploymentController", "is_active", "resolve_fenceposts", "template_hash"]

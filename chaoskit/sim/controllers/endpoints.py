@@ -93,7 +93,7 @@ class EndpointsController(Controller):
         ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
         groups: dict[tuple[tuple[str, int, str], ...], dict[str, list[Any]]] = {}
         for pod in pods:
-            ports = []
+            ports: list[tuple[str, int, str]] = []
             for sp in svc["spec"].get("ports") or []:
                 port = resolve_target_port(sp, pod)
                 if port is not None:
@@ -103,13 +103,13 @@ class EndpointsController(Controller):
             group = groups.setdefault(tuple(ports), {"addresses": [], "notReadyAddresses": []})
             group["addresses" if is_ready(pod) else "notReadyAddresses"].append(_address(pod))
         subsets = []
-        for ports, group in groups.items():
+        for port_key, group in groups.items():
             subset: dict[str, Any] = {}
             for field in ("addresses", "notReadyAddresses"):
                 if group[field]:
                     subset[field] = sorted(group[field], key=lambda a: (a["ip"], a["targetRef"]["name"]))
             subset["ports"] = [{k: v for k, v in (("name", n), ("port", p), ("protocol", pr)) if v != ""}
-                               for n, p, pr in ports]
+                               for n, p, pr in port_key]
             subsets.append(subset)
         desired: Obj = {"apiVersion": "v1", "kind": "Endpoints",
                         "metadata": {"name": name, "namespace": ns}}

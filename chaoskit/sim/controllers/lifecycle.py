@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaoskit.sim.controllers.base import Controller
-from chaoskit.sim.kinds import KINDS
+from chaoskit.sim.kinds import BY_KIND, KINDS
 from chaoskit.sim.objects import Obj, clone
 
 ROOT_CA = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIchaoskitsimulatorrootca\n-----END CERTIFICATE-----\n"
@@ -24,6 +24,11 @@ class GarbageCollector(Controller):
         md = obj["metadata"]
         if etype == "DELETED" or (etype == "MODIFIED" and md.get("finalizers") and "deletionTimestamp" in md):
             self.enqueue((kind, md.get("namespace", ""), md["name"], md["uid"]))
+        if etype == "DELETED":
+            # An owner waiting in foreground deletion may now be free to go.
+            for ref in md.get("ownerReferences") or []:
+                owner_ns = md.get("namespace", "") if ref.get("kind") not in ("Node", "Namespace") else ""
+                self.enqueue((ref.get("kind", ""), owner_ns, ref.get("name", ""), ref.get("uid", "")))
         elif etype == "ADDED" and md.get("ownerReferences"):
             self.enqueue(("dependent", kind, md.get("namespace", ""), md["name"]))
 
@@ -38,6 +43,8 @@ class GarbageCollector(Controller):
             self._check_owners(*key[1:])
             return
         kind, ns, name, uid = key
+        if kind not in BY_KIND:
+            return
         owner = self.store.try_get(kind, ns, name)
         if owner is not None and owner["metadata"]["uid"] != uid:
             owner = None

@@ -177,9 +177,9 @@ class NodeAgent:
             delay = next(c.flow)
         except StopIteration as done:
             c.flow = None
-            c.busy = False
+            if done.value != "started":
+                c.busy = False  # a started process manages busy itself (exit -> restart wait)
             self.kick(rt)
-            del done
             return
         self.kick(rt)
         self.later(delay, lambda: self._step_flow(rt, c, instance))
@@ -220,8 +220,9 @@ class NodeAgent:
             yield retry
             return "retry"
         yield self.ctx.timings.container_start
+        c.busy = False
         self._create_and_start(rt, c, pod, ref, env, files)
-        return None
+        return "started"
 
     def _pull(self, rt: PodRuntime, c: ContainerRuntime, pod: Obj, ref: images.ImageRef, image: str) -> Flow:
         policy = c.spec.get("imagePullPolicy") or admission.image_pull_policy(image)
@@ -300,8 +301,11 @@ class NodeAgent:
         except StartError as exc:
             self._start_failed(rt, c, pod, str(exc))
             return
-        proc = model(argv, env, {**rt.files, **files}, repo.tools, rt.hostname, self.ctx.ids.rng,
-                     lambda text, cr=c: cr.log(self.now, text), lambda: self.now)
+        def write(text: str) -> None:
+            c.log(self.now, text)
+
+        proc = model(argv, env, {**rt.files, **files}, repo.tools, rt.hostname, self.ctx.ids.rng, write,
+                     lambda: self.now)
         c.proc = proc
         c.state, c.reason, c.message = "running", "", ""
         c.ready = False
@@ -699,4 +703,4 @@ NODE_CONDITIONS = (
     ("Ready", "KubeletReady", "kubelet is posting ready status"),
 )
 
-__all__ = ["Kubelet", "NodeAgent", "KUBELET_VERSION", "go_duration"]
+__all__ = ["KUBELET_VERSION", "Kubelet", "NodeAgent", "go_duration"]

@@ -76,7 +76,8 @@ def container_env(store: Store, pod: Obj, container: dict[str, Any], service_env
 
 
 def _field_ref(pod: Obj, path: str) -> str:
-    simple = {"metadata.name": get_path(pod, "metadata.name"), "metadata.namespace": get_path(pod, "metadata.namespace"),
+    simple = {"metadata.name": get_path(pod, "metadata.name"),
+              "metadata.namespace": get_path(pod, "metadata.namespace"),
               "metadata.uid": get_path(pod, "metadata.uid"), "spec.nodeName": get_path(pod, "spec.nodeName"),
               "spec.serviceAccountName": get_path(pod, "spec.serviceAccountName"),
               "status.hostIP": get_path(pod, "status.hostIP"), "status.podIP": get_path(pod, "status.podIP")}

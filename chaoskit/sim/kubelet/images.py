@@ -103,7 +103,8 @@ def parse(image: str) -> ImageRef:
         if name != name.lower() and REFERENCE.match(image.lower()):
             repo = name if "/" in name else f"library/{name}"
             detail += f": repository name ({repo}) must be lowercase"
-        raise InvalidImage(f'Failed to apply default image tag "{image}": couldn\'t parse image name "{image}": {detail}')
+        raise InvalidImage(f'Failed to apply default image tag "{image}": couldn\'t parse image name "{image}": '
+                           f"{detail}")
     name, tag, digest = match.group("name"), match.group("tag") or "", match.group("digest") or ""
     first, _, rest = name.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):

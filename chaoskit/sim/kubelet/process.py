@@ -12,10 +12,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from chaoskit.sim.kubelet.images import Repo
-from chaoskit.sim.kubelet.shell import Alloc, Env, Forever, Run, Sleep, run_argv, run_script
+from chaoskit.sim.kubelet.shell import Env, Forever, Run, Sleep, run_argv, run_script
 
 MiB = 2**20
 SHELLS = {"sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash", "/usr/bin/bash", "/bin/busybox"}
@@ -277,9 +277,9 @@ def _size(text: str) -> int:
 class DaemonProcess(Process):
     """Control-plane and add-on daemons: they start, listen and stay up."""
 
-    DAEMON_PORTS = {"etcd": {2379, 2381}, "kube-apiserver": {6443}, "kube-controller-manager": {10257},
-                    "kube-scheduler": {10259}, "kube-proxy": {10256}, "/coredns": {53, 8080, 8181},
-                    "/bin/kindnetd": set()}
+    DAEMON_PORTS: ClassVar[dict[str, set[int]]] = {
+        "etcd": {2379, 2381}, "kube-apiserver": {6443}, "kube-controller-manager": {10257},
+        "kube-scheduler": {10259}, "kube-proxy": {10256}, "/coredns": {53, 8080, 8181}, "/bin/kindnetd": set()}
 
     def run(self) -> Run:
         self.memory = 30 * MiB

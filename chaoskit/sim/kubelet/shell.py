@@ -304,7 +304,7 @@ def _cat(args: list[str], env: Env) -> Run:
         if path in env.files:
             env.out(env.files[path])
         elif any(f.startswith(path.rstrip("/") + "/") for f in env.files):
-            env.err(f"cat: read error: Is a directory" if env.flavour == "busybox" else f"cat: {path}: Is a directory")
+            env.err("cat: read error: Is a directory" if env.flavour == "busybox" else f"cat: {path}: Is a directory")
             status = 1
         else:
             env.err(f"cat: can't open '{path}': No such file or directory" if env.flavour == "busybox"

@@ -57,7 +57,7 @@ def phase(rt: PodRuntime, restart_policy: str) -> str:
         if restart_policy == "Never" and any(c.state == "terminated" and c.exit_code != 0 for c in rt.inits()):
             return "Failed"
         return "Pending"
-    running = waiting = stopped = succeeded = failed = 0
+    running = waiting = stopped = succeeded = 0
     for c in rt.apps():
         if c.state == "running":
             running += 1
@@ -65,8 +65,6 @@ def phase(rt: PodRuntime, restart_policy: str) -> str:
             stopped += 1
             if c.exit_code == 0:
                 succeeded += 1
-            else:
-                failed += 1
         elif c.last is not None:
             stopped += 1
         else:
@@ -78,9 +76,9 @@ def phase(rt: PodRuntime, restart_policy: str) -> str:
     if stopped:
         if restart_policy == "Always":
             return "Running"
-        if restart_policy == "OnFailure":
-            return "Running" if failed else "Succeeded"
-        return "Failed" if failed else "Succeeded"
+        if stopped == succeeded:
+            return "Succeeded"
+        return "Failed" if restart_policy == "Never" else "Running"
     return "Pending"
 
 
