@@ -39,10 +39,11 @@ class OwnerReference(TypedDict, total=False):
 
 def clone(value: Any) -> Any:
     """A deep copy of JSON-shaped data; several times faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {k: clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clone(v) for v in value]
+    t = type(value)
+    if t is dict:
+        return {k: clone(v) if type(v) in (dict, list) else v for k, v in value.items()}
+    if t is list:
+        return [clone(v) if type(v) in (dict, list) else v for v in value]
     return value
 
 
@@ -92,7 +93,11 @@ def get_path(obj: Any, path: str, default: Any = None) -> Any:
     """Read a dotted path (``spec.template.spec``) without KeyErrors."""
     cur = obj
     for part in path.split("."):
-        if isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+        if type(cur) is dict:
+            if part not in cur:
+                return default
+            cur = cur[part]
+        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
             cur = cur[int(part)]
         elif isinstance(cur, Mapping) and part in cur:
             cur = cur[part]

@@ -303,9 +303,10 @@ class Store:
         rv = md.get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
             raise conflict(k.plural, md["name"], k.group)
-        new = clone(obj)
+        # The store takes ownership of ``obj``; metadata is copied because it is rewritten below.
+        new = dict(obj)
         new["apiVersion"] = k.api_version
-        nmd = new.setdefault("metadata", {})
+        nmd = new["metadata"] = dict(new.get("metadata") or {})
         omd = old["metadata"]
         for keep in ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds",
                      "generation"):
@@ -317,12 +318,14 @@ class Store:
             if get_path(old, "spec.nodeName"):
                 raise conflict(k.plural, md["name"], k.group)
             node_name, status = get_path(new, "spec.nodeName"), new.get("status")
-            new = clone(old)
-            new["spec"]["nodeName"] = node_name
+            new = dict(old)
+            new["spec"] = {**old["spec"], "nodeName": node_name}
             new["status"] = status
+            nmd = new["metadata"] = dict(old["metadata"])
         elif subresource == "status":
             status = new.get("status")
-            new = clone(old)
+            new = dict(old)
+            nmd = new["metadata"] = dict(old["metadata"])
             if status is not None:
                 new["status"] = status
         elif k.has_status and "status" in old and kind != "Namespace":

@@ -113,6 +113,4 @@ class DaemonSetController(Controller):
         if unavailable > 0:
             status["numberUnavailable"] = unavailable
         if ds.get("status") != status:
-            new = clone(ds)
-            new["status"] = status
-            self.store.update_status(new)
+            self.store.update_status({**ds, "status": status})

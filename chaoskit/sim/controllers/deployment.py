@@ -343,9 +343,7 @@ class DeploymentController(Controller):
                                 "Deployment does not have minimum availability.", touch=False)
         self._progress(dep, status, old_status, new_rs, counts, want)
         if status != old_status:
-            new = clone(dep)
-            new["status"] = status
-            self.store.update_status(new)
+            self.store.update_status({**dep, "status": status})
 
     def _progress(self, dep: Obj, status: dict[str, Any], old: dict[str, Any], new_rs: Obj | None,
                   counts: dict[str, int], want: int) -> None:

@@ -80,9 +80,7 @@ class JobController(Controller):
         if not status["active"]:
             del status["active"]
         if job.get("status") != status:
-            new = clone(job)
-            new["status"] = status
-            self.store.update_status(new)
+            self.store.update_status({**job, "status": status})
 
     def _create_pods(self, job: Obj, active: list[Obj], succeeded: int, failures: int,
                      failed_pods: list[Obj]) -> list[Obj]:

@@ -95,6 +95,4 @@ class ReplicaSetController(Controller):
             if status[zero] == 0:
                 del status[zero]
         if rs.get("status") != status:
-            new = clone(rs)
-            new["status"] = status
-            self.store.update_status(new)
+            self.store.update_status({**rs, "status": status})

@@ -7,6 +7,7 @@ failing filter gives one reason (NodeResourcesFit may give several), counted, th
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,13 +44,20 @@ class Scheduler(Controller):
         self.accounted: dict[tuple[str, str], tuple[str, int, int, str]] = {}
         self.unschedulable: set[tuple[str, str]] = set()
         self._start = 0
+        # Node-level filter results depend only on the pod's scheduling constraints and the
+        # node's spec, so pods of one workload share them until a node changes.
+        self._static: dict[str, tuple[list[str], Counter[str]]] = {}
 
     # ------------------------------------------------------------------ cache
 
     def on_change(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
         if kind == "Node":
-            self._node_changed(obj, etype)
-            self._retry_unschedulable()
+            relevant = old is None or etype == "DELETED" or old.get("spec") != obj.get("spec") or \
+                old["metadata"].get("labels") != obj["metadata"].get("labels") or \
+                get_path(old, "status.allocatable") != get_path(obj, "status.allocatable")
+            self._node_changed(obj, etype, relevant)
+            if relevant:
+                self._retry_unschedulable()
         elif kind == "Pod":
             key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
             self._account(key, obj, etype)
@@ -58,7 +66,9 @@ class Scheduler(Controller):
                     "deletionTimestamp" not in obj["metadata"] and key not in self.unschedulable:
                 self.enqueue(key)
 
-    def _node_changed(self, node: Obj, etype: str) -> None:
+    def _node_changed(self, node: Obj, etype: str, relevant: bool) -> None:
+        if relevant:
+            self._static.clear()
         name = node["metadata"]["name"]
         if etype == "DELETED":
             self.nodes.pop(name, None)
@@ -107,19 +117,46 @@ class Scheduler(Controller):
 
     # ------------------------------------------------------------------ filter
 
-    def _filter(self, pod: Obj, cpu: int, mem: int, info: NodeInfo) -> list[str]:
-        """Reasons this node does not fit, in filter-plugin order (first failing plugin wins)."""
-        spec = pod["spec"]
-        node = info.node
+    def _static_reason(self, spec: dict[str, Any], node: Obj) -> str | None:
         tolerations = spec.get("tolerations") or []
         if get_path(node, "spec.unschedulable"):
             taint = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
             if untolerated([taint], tolerations):
-                return ["node(s) were unschedulable"]
+                return "node(s) were unschedulable"
         if untolerated(get_path(node, "spec.taints") or [], tolerations):
-            return ["node(s) had untolerated taint(s)"]
+            return "node(s) had untolerated taint(s)"
         if not matches_node_selector(spec, node):
-            return ["node(s) didn't match Pod's node affinity/selector"]
+            return "node(s) didn't match Pod's node affinity/selector"
+        return None
+
+    def _static_view(self, spec: dict[str, Any]) -> tuple[list[str], Counter[str]]:
+        """Nodes passing the node-level filters for these constraints, and why the others fail.
+
+        Shared by every pod with the same tolerations, nodeSelector and affinity until a node changes.
+        """
+        signature = json.dumps([spec.get("tolerations"), spec.get("nodeSelector"), spec.get("affinity")],
+                               sort_keys=True)
+        view = self._static.get(signature)
+        if view is None:
+            pinned = _pinned_nodes(spec)
+            ok: list[str] = []
+            failures: Counter[str] = Counter()
+            for name in sorted(self.nodes):
+                if pinned is not None and name not in pinned:
+                    # NodeAffinity's PreFilter narrows matchFields pods to their node(s).
+                    reason: str | None = "node(s) didn't match Pod's node affinity/selector"
+                else:
+                    reason = self._static_reason(spec, self.nodes[name].node)
+                if reason is None:
+                    ok.append(name)
+                else:
+                    failures[reason] += 1
+            view = self._static[signature] = (ok, failures)
+        return view
+
+    @staticmethod
+    def _fit(cpu: int, mem: int, info: NodeInfo) -> list[str]:
+        """NodeResourcesFit: every resource that does not fit is a reason."""
         reasons = []
         if info.pods + 1 > info.pods_max:
             reasons.append("Too many pods")
@@ -144,40 +181,37 @@ class Scheduler(Controller):
         if pod is None or get_path(pod, "spec.nodeName") or "deletionTimestamp" in pod["metadata"]:
             return
         cpu, mem = requests(pod)
-        names = sorted(self.nodes)
+        ok, static_failures = self._static_view(pod["spec"])
+        total = len(self.nodes)
+        failures: Counter[str] = Counter(static_failures)
+        unresolvable = sum(static_failures.values())
         feasible: list[NodeInfo] = []
-        failures: Counter[str] = Counter()
-        unresolvable = 0
-        want = self._to_find(len(names))
-        for i in range(len(names)):
-            info = self.nodes[names[(self._start + i) % len(names)]]
-            reasons = self._filter(pod, cpu, mem, info)
+        want = self._to_find(total)
+        start = self._start % len(ok) if ok else 0
+        for i in range(len(ok)):
+            info = self.nodes[ok[(start + i) % len(ok)]]
+            reasons = self._fit(cpu, mem, info)
             if reasons:
-                for r in reasons:
-                    failures[r] += 1
-                if not any(r.startswith("Insufficient") or r == "Too many pods" for r in reasons):
-                    unresolvable += 1
+                failures.update(reasons)
                 continue
             feasible.append(info)
             if len(feasible) >= want:
                 break
-        if names:
-            self._start = (self._start + 1) % len(names)
+        self._start += 1
         if not feasible:
-            self._fail(pod, len(names), failures, unresolvable)
+            self._fail(pod, total, failures, unresolvable)
             return
-        best = max(feasible, key=lambda n: (self._score(pod, cpu, mem, n), self.ctx.ids.rng.random()))
-        self._bind(pod, best.name)
-
-    def _score(self, pod: Obj, cpu: int, mem: int, info: NodeInfo) -> float:
-        """LeastAllocated plus a spread term for pods of the same owner (default topology spread)."""
-        cpu_req = cpu or 100
-        mem_req = mem or 200 * 2**20
-        free_cpu = (info.cpu - info.used_cpu - cpu_req) / info.cpu if info.cpu else 0
-        free_mem = (info.mem - info.used_mem - mem_req) / info.mem if info.mem else 0
+        # Score: LeastAllocated plus a spread term for pods of one owner (default topology spread).
         owner = (controller_of(pod) or {}).get("uid", "")
-        spread = -info.owners.get(owner, 0) if owner else 0
-        return spread * 100 + (free_cpu + free_mem) * 50
+        cpu_req, mem_req = cpu or 100, mem or 200 * 2**20
+        scores = [round(-n.owners.get(owner, 0) * 100 * bool(owner)
+                        + ((n.cpu - n.used_cpu - cpu_req) / n.cpu if n.cpu else 0) * 50
+                        + ((n.mem - n.used_mem - mem_req) / n.mem if n.mem else 0) * 50, 6) for n in feasible]
+        top = max(scores)
+        best = [n for n, s in zip(feasible, scores, strict=True) if s == top]
+        # Equal scores: the real scheduler picks one at random; ours is seeded.
+        self._bind(pod, best[self.ctx.ids.rng.randrange(len(best))].name if len(best) > 1 else best[0].name)
+
 
     def _fail(self, pod: Obj, total: int, failures: Counter[str], unresolvable: int) -> None:
         parts = sorted(f"{count} {reason}" for reason, count in failures.items())
@@ -217,3 +251,18 @@ class Scheduler(Controller):
                 cond.pop("message", None)
         bound = self.store.update(new, subresource="binding")
         self.event(bound, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
+
+
+def _pinned_nodes(spec: dict[str, Any]) -> set[str] | None:
+    """Node names a pod is limited to by ``matchFields metadata.name In [...]`` in every term."""
+    terms = get_path(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
+    if not terms:
+        return None
+    names: set[str] = set()
+    for term in terms:
+        fields = [f for f in term.get("matchFields") or []
+                  if f.get("key") == "metadata.name" and f.get("operator") == "In"]
+        if not fields:
+            return None
+        names.update(fields[0].get("values") or [])
+    return names

@@ -51,6 +51,7 @@ class NodeAgent:
         self.pods: dict[tuple[str, str], PodRuntime] = {}
         self.images: dict[str, int] = {}
         self.pull_free_at = 0.0
+        self.pulling: set[str] = set()
         self._next_ip = 2
 
     # ------------------------------------------------------------------ helpers
@@ -246,7 +247,10 @@ class NodeAgent:
         repo = images.lookup(ref)
         size = repo.sizes.get(ref.tag, repo.size) if repo else 0
         wait = max(0.0, self.pull_free_at - self.now)
-        took = self.ctx.timings.pull_latency + (0 if error or present else size / self.ctx.timings.pull_bandwidth)
+        # Layers already on the node (a re-pull, or an earlier pull in the queue) cost only the round trips.
+        cached = present or ref.canonical in self.pulling
+        took = self.ctx.timings.pull_latency + (0 if error or cached else size / self.ctx.timings.pull_bandwidth)
+        self.pulling.add(ref.canonical)
         self.pull_free_at = self.now + wait + took
         yield wait + took
         if error:
@@ -262,8 +266,9 @@ class NodeAgent:
             return None
         c.pull_failures = 0
         c.pull_backoff_until = 0.0
-        self.images[ref.canonical] = size
-        self.kubelet.node_images_changed(self)
+        if ref.canonical not in self.images:
+            self.images[ref.canonical] = size
+            self.kubelet.node_images_changed(self)
         self.event(pod, "Normal", "Pulled",
                    f'Successfully pulled image "{image}" in {go_duration(took)} ({go_duration(took + wait)} '
                    f"including waiting). Image size: {size} bytes.", c.name, c.init)
@@ -545,9 +550,7 @@ class NodeAgent:
         qos = get_path(pod, "status.qosClass") or admission.qos_class(pod["spec"])
         status = pod_status(pod, rt, self.host_ip, self.now, qos)
         if status != pod.get("status"):
-            new = clone(pod)
-            new["status"] = status
-            self.ctx.store.update_status(new)
+            self.ctx.store.update_status({**pod, "status": status})
 
     # ------------------------------------------------------------------ reads for the API server
 
