@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -44,3 +45,30 @@ def demo(seed: int, workers: int) -> None:
     from chaoskit.demo import run_demo
 
     run_demo(seed=seed, workers=workers, out=click.echo)
+
+
+@main.group()
+def sim() -> None:
+    """The bundled cluster simulator."""
+
+
+@sim.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=0, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the trainee's kubeconfig [default: STATE_DIR/kubeconfig].")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".chaoskit-sim"),
+              show_default=True, help="Certificates, system kubeconfig, audit log and snapshot.")
+@click.option("--speed", default=1.0, show_default=True, help="Simulator seconds per wall second.")
+@click.option("--workers", default=2, show_default=True, help="Worker nodes (a new cluster only).")
+@click.option("--seed", default=0, show_default=True, help="Seed for names and uids (a new cluster only).")
+@friendly
+def sim_serve(host: str, port: int, kubeconfig: Path | None, state_dir: Path, speed: float, workers: int,
+              seed: int) -> None:
+    """Serve the Kubernetes API of a simulated cluster for kubectl and client libraries."""
+    import asyncio
+
+    from chaoskit.sim.apiserver.serve import ServeOptions, serve
+
+    options = ServeOptions(host, port, kubeconfig, state_dir, speed, workers, seed)
+    asyncio.run(serve(options, announce=lambda line: click.echo(line, nl=True)))

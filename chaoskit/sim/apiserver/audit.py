@@ -1,0 +1,60 @@
+"""The audit log: one JSON line per request, flushed as written, so grading can read it
+while the server runs and nothing is lost if the server is killed."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    wallTime: str
+    simTime: str
+    user: str
+    userAgent: str
+    kubectlCommand: str
+    kubectlSession: str
+    verb: str
+    resource: str
+    subresource: str
+    namespace: str
+    name: str
+    code: int
+    latencyMs: float
+    method: str
+    uri: str
+
+
+class AuditLog:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the server's life
+
+    def write(self, record: AuditRecord) -> None:
+        if self._fh is not None:
+            self._fh.write(json.dumps(asdict(record), separators=(",", ":")) + "\n")
+            self._fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def wall_iso() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
+
+
+def read(path: Path) -> list[dict[str, object]]:
+    """All records of an audit log (for tests and, later, grading)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,404 @@
+"""The aiohttp application: authentication, routing, streaming, the audit log and shutdown.
+
+One asyncio loop runs both the HTTP server and the engine (through the :class:`Runner`), so
+handlers read and write the store without locks; watches and log follows are long-lived
+streams that wait on events and never block other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound
+from chaoskit.sim.apiserver import discovery, openapi, resources, subresources
+from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, wall_iso
+from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
+from chaoskit.sim.cluster import Cluster
+from chaoskit.sim.clock import iso_micro
+from chaoskit.sim.printing import TABLES, table
+from chaoskit.sim.runner import Runner
+from chaoskit.sim.store import Watcher
+
+TRAINEE = "trainee"
+SYSTEM = "system:chaoskit"
+VERSION = {
+    "major": "1", "minor": "37", "emulationMajor": "1", "emulationMinor": "37", "minCompatibilityMajor": "1",
+    "minCompatibilityMinor": "36", "gitVersion": "v1.37.1+chaoskit", "gitCommit": "chaoskit-simulator",
+    "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.25.3", "compiler": "gc",
+    "platform": "linux/amd64",
+}
+UNSUPPORTED_STREAMS = {
+    "exec": "kubectl exec is not available on the chaoskit simulator yet; use kubectl logs and kubectl describe, "
+            "or run the scenario on a kind cluster",
+    "attach": "kubectl attach is not available on the chaoskit simulator yet; use kubectl logs -f instead",
+    "portforward": "kubectl port-forward is not available on the chaoskit simulator yet; use "
+                   "kubectl get --raw /api/v1/namespaces/NAMESPACE/services/NAME:PORT/proxy/PATH instead",
+    "ephemeralcontainers": "kubectl debug is not available on the chaoskit simulator yet; use kubectl logs and "
+                           "kubectl describe instead",
+    "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
+}
+BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
+
+
+@dataclass
+class Audit:
+    """What the handler learned about a request, for its audit line."""
+
+    verb: str = ""
+    resource: str = ""
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+
+
+def status_response(err: ApiError) -> web.Response:
+    return web.json_response(err.status(), status=err.code)
+
+
+def json_response(body: Any, code: int = 200, content_type: str = "application/json") -> web.Response:
+    return web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=code,
+                        headers={"Content-Type": content_type})
+
+
+@dataclass
+class ApiServer:
+    cluster: Cluster
+    tokens: dict[str, str]
+    audit_log: AuditLog
+    speed: float = 1.0
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    address: str = "127.0.0.1:6443"
+    control: dict[str, Callable[[str, Any], Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.runner = Runner(self.cluster.loop, self.speed)
+
+    # ------------------------------------------------------------------ app
+
+    def app(self) -> web.Application:
+        application = web.Application(middlewares=[self.middleware], client_max_size=16 * 2**20)
+        application.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return application
+
+    @web.middleware
+    async def middleware(self, request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        started = time.perf_counter()
+        request["audit"] = audit = Audit(verb=request.method.lower())
+        user = self.tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
+        request["user"] = user
+        try:
+            if user is None:
+                response: web.StreamResponse = web.json_response(
+                    {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                     "message": "Unauthorized", "reason": "Unauthorized", "code": 401}, status=401)
+            else:
+                response = await handler(request)
+        except ApiError as err:
+            response = status_response(err)
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # the server never crashes on a request  # noqa: BLE001
+            response = status_response(InternalError(f"Internal error occurred: {type(exc).__name__}: {exc}"))
+        self.audit_log.write(AuditRecord(
+            wallTime=wall_iso(), simTime=iso_micro(self.cluster.now), user=user or "",
+            userAgent=request.headers.get("User-Agent", ""),
+            kubectlCommand=request.headers.get("Kubectl-Command", ""),
+            kubectlSession=request.headers.get("Kubectl-Session", ""), verb=audit.verb, resource=audit.resource,
+            subresource=audit.subresource, namespace=audit.namespace, name=audit.name, code=response.status,
+            latencyMs=round((time.perf_counter() - started) * 1000, 3), method=request.method,
+            uri=request.path_qs))
+        return response
+
+    # ------------------------------------------------------------------ routing
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path in ("/healthz", "/readyz", "/livez") or path.startswith(("/healthz/", "/readyz/", "/livez/")):
+            return web.Response(text="ok")
+        if path == "/version":
+            return web.json_response(VERSION)
+        if path.startswith("/chaoskit/"):
+            return await self.control_endpoint(request)
+        accept = request.headers.get("Accept", "")
+        if path == "/api" or path == "/apis":
+            if "g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" in accept:
+                return json_response(discovery.aggregated(path == "/api"), content_type=discovery.AGGREGATED)
+            body = discovery.api_versions(self.address) if path == "/api" else discovery.group_list()
+            return web.json_response(body)
+        if path.startswith("/openapi/v3"):
+            return self.openapi(path)
+        if path == "/openapi/v2":
+            raise NotFound(NOT_FOUND)
+        parts = [p for p in path.split("/") if p]
+        if parts[:2] == ["api", "v1"] and len(parts) == 2:
+            return web.json_response(discovery.resource_list("", "v1"))
+        if parts and parts[0] == "apis" and len(parts) == 2:
+            found = discovery.group(parts[1])
+            if found is None:
+                raise NotFound(NOT_FOUND)
+            return web.json_response(found)
+        if parts and parts[0] == "apis" and len(parts) == 3:
+            listing = discovery.resource_list(parts[1], parts[2])
+            if not listing["resources"]:
+                raise NotFound(NOT_FOUND)
+            return web.json_response(listing)
+        return await self.resource(request, parse(path))
+
+    def openapi(self, path: str) -> web.Response:
+        if path.rstrip("/") == "/openapi/v3":
+            return web.json_response(openapi.index())
+        doc = openapi.lookup(path.removeprefix("/openapi/v3/").strip("/"))
+        if doc is None:
+            raise NotFound(NOT_FOUND)
+        return web.json_response(doc)
+
+    async def resource(self, request: web.Request, target: Target) -> web.StreamResponse:
+        audit: Audit = request["audit"]
+        audit.resource, audit.subresource = target.kind.plural, target.subresource or ""
+        audit.namespace, audit.name = target.namespace or "", target.name or ""
+        query = {k: v for k, v in request.query.items()}
+        method = request.method
+        accept = request.headers.get("Accept", "")
+        content_type = request.headers.get("Content-Type", "")
+        raw = await request.read()
+        if "protobuf" in content_type and method in ("POST", "PUT", "PATCH"):
+            raise resources.UnsupportedMedia()
+        sub = target.subresource
+        if sub in UNSUPPORTED_STREAMS:
+            audit.verb = "create" if method == "POST" else "get"
+            raise BadRequest(UNSUPPORTED_STREAMS[sub])
+        if sub == "proxy":
+            audit.verb = method.lower()
+            reply = subresources.proxy(self.cluster, target, method, request.query_string)
+            return web.Response(body=reply.body, status=reply.status,
+                                headers={"Content-Type": reply.content_type})
+        if sub == "log":
+            audit.verb = "get"
+            return await self.logs(request, target, query)
+        watching = query.get("watch") in ("true", "1") or target.legacy_watch
+        if method == "GET":
+            if target.name is None:
+                audit.verb = "watch" if watching else "list"
+                if watching:
+                    return await self.watch(request, target, query, accept)
+                reply = resources.list_reply(self.cluster, target, query, accept)
+            else:
+                audit.verb = "get"
+                if watching:
+                    audit.verb = "watch"
+                    query["fieldSelector"] = f"metadata.name={target.name}"
+                    return await self.watch(request, Target(target.kind, target.namespace, None), query, accept)
+                reply = resources.scale_reply(self.cluster, target) if sub == "scale" else \
+                    resources.get(self.cluster, target, query, accept)
+        elif method == "POST":
+            audit.verb = "create"
+            body = resources.decode_body(raw, content_type, target.kind)
+            if sub == "eviction":
+                reply = subresources.evict(self.cluster, target, body)
+            elif sub == "binding" or (target.kind.kind == "Pod" and sub is None and isinstance(body, dict)
+                                      and body.get("kind") == "Binding"):
+                reply = subresources.bind(self.cluster, target, body)
+            elif target.name is not None:
+                raise MethodNotAllowed()
+            else:
+                reply = resources.create(self.cluster, target, body, query)
+        elif method == "PUT":
+            audit.verb = "update"
+            if target.name is None:
+                raise MethodNotAllowed()
+            reply = resources.update(self.cluster, target, resources.decode_body(raw, content_type, target.kind),
+                                     query)
+        elif method == "PATCH":
+            audit.verb = "patch"
+            if target.name is None:
+                raise MethodNotAllowed()
+            reply = resources.patch(self.cluster, target, raw, content_type, query)
+        elif method == "DELETE":
+            audit.verb = "delete" if target.name else "deletecollection"
+            reply = resources.delete(self.cluster, target, raw, query) if target.name else \
+                resources.delete_collection(self.cluster, target, raw, query)
+        else:
+            raise MethodNotAllowed()
+        if method != "GET":
+            self.cluster.settle()
+        return json_response(reply.body, reply.code)
+
+    # ------------------------------------------------------------------ streams
+
+    async def watch(self, request: web.Request, target: Target, query: dict[str, str],
+                    accept: str) -> web.StreamResponse:
+        labels, fields = resources.selectors(target, query)
+        kind = target.kind.kind
+        as_table = resources.wants_table(accept) and kind in TABLES
+        initial = query.get("sendInitialEvents") == "true"
+        if initial and as_table:
+            raise resources.InvalidWatch("sendInitialEvents is not supported for Table watches")
+        rv = query.get("resourceVersion", "")
+        replay_from: int | None = None
+        if rv not in ("", "0") and not initial:
+            try:
+                replay_from = int(rv)
+            except ValueError as exc:
+                raise BadRequest(f'resourceVersion: Invalid value: "{rv}": must be an integer') from exc
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
+                                                           "Transfer-Encoding": "chunked"})
+        await response.prepare(request)
+        wake = asyncio.Event()
+        watcher: Watcher | None = None
+        try:
+            try:
+                watcher = self.cluster.store.watch(kind, target.namespace, replay_from, labels, fields)
+            except Gone as err:
+                await self._send(response, {"type": "ERROR", "object": err.status()})
+                return response
+            watcher.notify = wake.set
+            sent_header = False
+            if replay_from is None:
+                current = self.cluster.store.list(kind, target.namespace, labels, fields)
+                for obj in current:
+                    sent_header = await self._send_event(response, "ADDED", kind, obj, as_table, sent_header, query)
+                if initial:
+                    await self._send(response, {"type": "BOOKMARK", "object": {
+                        "kind": kind, "apiVersion": target.kind.api_version,
+                        "metadata": {"resourceVersion": str(self.cluster.store.rv),
+                                     "annotations": {BOOKMARK_ANNOTATION: "true"}}}})
+            timeout = float(query["timeoutSeconds"]) if query.get("timeoutSeconds", "").isdigit() else 1800.0
+            deadline = time.monotonic() + timeout
+            while not self.stop_event.is_set():
+                while watcher.queue:
+                    ev = watcher.queue.popleft()
+                    sent_header = await self._send_event(response, ev.type, kind, ev.obj, as_table, sent_header,
+                                                         query)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wake.clear()
+                if watcher.queue:
+                    continue
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=min(remaining, 1.0))
+                except TimeoutError:
+                    if request.transport is None or request.transport.is_closing():
+                        break
+        except (ConnectionResetError, ConnectionError):
+            pass
+        finally:
+            if watcher is not None:
+                watcher.close()
+        return response
+
+    async def _send_event(self, response: web.StreamResponse, etype: str, kind: str, obj: Any, as_table: bool,
+                          sent_header: bool, query: dict[str, str]) -> bool:
+        if as_table:
+            tbl = table(kind, [obj], self.cluster.now, obj["metadata"].get("resourceVersion", ""),
+                        query.get("includeObject", "Metadata"))
+            if sent_header:
+                tbl["columnDefinitions"] = []
+            await self._send(response, {"type": etype, "object": tbl})
+            return True
+        await self._send(response, {"type": etype, "object": obj})
+        return sent_header
+
+    @staticmethod
+    async def _send(response: web.StreamResponse, event: dict[str, Any]) -> None:
+        await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+
+    async def logs(self, request: web.Request, target: Target, query: dict[str, str]) -> web.StreamResponse:
+        assert target.name is not None
+        ns = target.namespace or "default"
+        pod = self.cluster.store.get("Pod", ns, target.name)
+        container = subresources.log_container(pod, query.get("container"))
+        previous = query.get("previous") == "true"
+        lines = subresources.log_lines(self.cluster, pod, container, previous)
+        text = subresources.format_logs(lines, query, self.cluster.now)
+        if query.get("follow") != "true" or previous:
+            return web.Response(text=text, content_type="text/plain")
+        response = web.StreamResponse(status=200, headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        await response.write(text.encode())
+        seen = len(lines)
+        stamps = query.get("timestamps") == "true"
+        uid = pod["metadata"]["uid"]
+        try:
+            while not self.stop_event.is_set():
+                await asyncio.sleep(0.1)
+                current = self.cluster.store.try_get("Pod", ns, target.name)
+                if current is None or current["metadata"]["uid"] != uid:
+                    break
+                fresh = self.cluster.kubelet.logs(ns, target.name, container) or []
+                if len(fresh) < seen:  # the container restarted: follow ends, as kubectl's does
+                    break
+                for t, line in fresh[seen:]:
+                    await response.write(((subresources.rfc3339_nano(t) + " ") if stamps else "").encode()
+                                         + line.encode() + b"\n")
+                seen = len(fresh)
+                proc = self.cluster.kubelet.process_of(ns, target.name, container)
+                if proc is None:
+                    break
+        except (ConnectionResetError, ConnectionError):
+            pass
+        return response
+
+    # ------------------------------------------------------------------ the system user's control endpoint
+
+    async def control_endpoint(self, request: web.Request) -> web.StreamResponse:
+        audit: Audit = request["audit"]
+        audit.resource = "chaoskit"
+        if request["user"] != SYSTEM:
+            raise Forbidden(f'forbidden: User "{request["user"]}" cannot {request.method.lower()} path '
+                            f'"{request.path}"', {"kind": "", "name": ""})
+        parts = [p for p in request.path.split("/") if p]
+        # /chaoskit/v1/nodes/{name}/kubelet  body {"running": bool}
+        if len(parts) == 5 and parts[:3] == ["chaoskit", "v1", "nodes"] and parts[4] == "kubelet":
+            name = parts[3]
+            audit.name = name
+            if name not in self.cluster.kubelet.agents:
+                raise NotFound(f'nodes "{name}" not found', {"name": name, "kind": "nodes"})
+            agent = self.cluster.kubelet.agents[name]
+            if request.method == "GET":
+                return web.json_response({"node": name, "running": agent.running})
+            if request.method not in ("PUT", "POST"):
+                raise MethodNotAllowed()
+            try:
+                body = json.loads(await request.read())
+                running = bool(body["running"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise BadRequest('expected a body like {"running": false}') from exc
+            audit.verb = "update"
+            if running:
+                self.cluster.start_kubelet(name)
+            else:
+                self.cluster.stop_kubelet(name)
+            return web.json_response({"node": name, "running": running})
+        raise NotFound(NOT_FOUND)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run_engine(self) -> None:
+        await self.runner.run(self.stop_event)
+
+
+class MethodNotAllowed(ApiError):
+    code = 405
+    reason = "MethodNotAllowed"
+
+    def __init__(self) -> None:
+        super().__init__("the server does not allow this method on the requested resource")
+
+
+def ssl_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(cert_file), str(key_file))
+    return ctx
