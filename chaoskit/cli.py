@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click

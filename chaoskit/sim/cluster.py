@@ -47,7 +47,7 @@ class ClusterConfig:
 
 
 class Cluster:
-    def __init__(self, config: ClusterConfig | None = None) -> None:
+    def __init__(self, config: ClusterConfig | None = None, build: bool = True) -> None:
         self.config = config or ClusterConfig()
         self.loop = Loop(self.config.start)
         self.ids = Ids(self.config.seed)
@@ -79,7 +79,8 @@ class Cluster:
         self._routes = routes
         self.store.subscribe(self._dispatch)
         self.loop.settle = self.settle
-        self._build()
+        if build:
+            self._build()
         self.recorder_expiry()
 
     # ------------------------------------------------------------------ wiring
@@ -123,6 +124,16 @@ class Cluster:
                     self.store.create(pod)
             for obj in system_workloads():
                 self.store.create(obj)
+        self.node_lifecycle.start()
+        self.settle()
+
+    def replay(self) -> None:
+        """After a restore: let every controller see every object once, as after a controller restart."""
+        order = {"Namespace": 0, "Node": 1}
+        objs = sorted(((k, o) for k in self.store.kinds_present() for o in self.store.list(k)),
+                      key=lambda ko: order.get(ko[0], 2))
+        for kind, obj in objs:
+            self._dispatch(kind, "ADDED", obj, None)
         self.node_lifecycle.start()
         self.settle()
 

@@ -76,6 +76,17 @@ class Recorder:
         nanos = int(now * 1e9) + self.store.rv
         return f"{nanos:x}"
 
+    def reindex(self) -> None:
+        """Rebuild the aggregation index from stored Events (after a restore)."""
+        self._index = {}
+        for ev in self.store.list("Event"):
+            inv = ev.get("involvedObject") or {}
+            src = ev.get("source") or {}
+            key = (src.get("component", ""), src.get("host", ""), inv.get("kind"), ev["metadata"]["namespace"],
+                   inv.get("name"), inv.get("uid"), inv.get("fieldPath", ""), ev.get("type"), ev.get("reason"),
+                   ev.get("message"))
+            self._index[key] = (ev["metadata"]["namespace"], ev["metadata"]["name"])
+
     def expire(self) -> None:
         """Delete events older than the TTL, as etcd's lease on each event does."""
         cutoff = iso(self.store.loop.now - EVENT_TTL)

@@ -9,6 +9,7 @@ falls out, then 410 Gone), exactly once.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -156,6 +157,17 @@ class Store:
                 continue
             out.append(obj)
         return out
+
+    def kinds_present(self) -> builtins.list[str]:
+        return [k for k, objs in self._objs.items() if objs]
+
+    def insert(self, obj: Obj) -> None:
+        """Place a stored object back as it was (snapshot restore): no admission, no events."""
+        k = info(obj["kind"])
+        key = self._key(k, obj)
+        old = self._objs.setdefault(k.kind, {}).get(key)
+        self._objs[k.kind][key] = obj
+        self._reindex(k.kind, key, old, obj)
 
     def count(self, kind: str) -> int:
         return len(self._objs.get(kind, {}))

@@ -36,7 +36,8 @@ def resource_list(group: str, version: str) -> dict[str, Any]:
         for sub in kind.subresources:
             g, v, k = _SUB_KIND.get(sub, (kind.group, kind.version, kind.kind))
             sub_entry: dict[str, Any] = {"name": f"{kind.plural}/{sub}", "singularName": "",
-                                         "namespaced": kind.namespaced, "kind": k, "verbs": _SUB_VERBS.get(sub, ["get"])}
+                                         "namespaced": kind.namespaced, "kind": k,
+                                         "verbs": _SUB_VERBS.get(sub, ["get"])}
             if g != kind.group or v != kind.version:
                 sub_entry["group"], sub_entry["version"] = g, v
             resources.append(sub_entry)

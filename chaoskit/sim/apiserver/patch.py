@@ -41,7 +41,8 @@ def json_patch(obj: dict[str, Any], ops: Any) -> dict[str, Any]:
     if not isinstance(ops, list):
         raise BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     try:
-        return jsonpatch.JsonPatch(ops).apply(clone(obj))  # type: ignore[no-any-return]
+        result: dict[str, Any] = jsonpatch.JsonPatch(ops).apply(clone(obj))
+        return result
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError, IndexError) as exc:
         raise Invalid(f"the server rejected our request due to an error in our request: {exc}") from exc
 

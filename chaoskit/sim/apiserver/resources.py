@@ -11,10 +11,11 @@ from typing import Any
 import yaml
 
 from chaoskit.errors import BadRequest, NotFound, conflict, not_found
+from chaoskit.sim.apiserver import fields as field_validation
 from chaoskit.sim.apiserver import patch as patches
 from chaoskit.sim.apiserver.paths import Target
-from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.clock import iso
+from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.kinds import KindInfo
 from chaoskit.sim.objects import Obj, clone, get_path
 from chaoskit.sim.printing import TABLES, table
@@ -28,6 +29,20 @@ PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "a
 class Reply:
     code: int
     body: Any
+    warnings: tuple[str, ...] = ()
+
+
+def check_fields(target: Target, obj: Any, query: dict[str, str]) -> tuple[str, ...]:
+    """Strict: unknown fields are a 400; Warn (the default): they come back as warnings."""
+    mode = query.get("fieldValidation", "Warn")
+    if mode == "Ignore":
+        return ()
+    unknown = field_validation.unknown_fields(target.kind.kind, obj)
+    if not unknown:
+        return ()
+    if mode == "Strict":
+        raise BadRequest(field_validation.message(target.kind.kind, target.kind.version, unknown))
+    return tuple(f'unknown field "{f}"' for f in unknown)
 
 
 def status_success(code: int = 200, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -167,8 +182,9 @@ def _check_identity(target: Target, body: Any, name: str | None = None) -> Obj:
 
 def create(cluster: Cluster, target: Target, body: Any, query: dict[str, str]) -> Reply:
     obj = _check_identity(target, body)
+    warnings = check_fields(target, obj, query)
     created = cluster.store.create(obj, dry_run=query.get("dryRun") == "All")
-    return Reply(201, created)
+    return Reply(201, created, warnings)
 
 
 def update(cluster: Cluster, target: Target, body: Any, query: dict[str, str]) -> Reply:
@@ -176,11 +192,12 @@ def update(cluster: Cluster, target: Target, body: Any, query: dict[str, str]) -
     obj = _check_identity(target, body, target.name)
     if target.subresource == "scale":
         return _scale_update(cluster, target, obj)
+    warnings = check_fields(target, obj, query)
     existing = cluster.store.try_get(target.kind.kind, target.namespace or "", target.name)
     if existing is None:
         raise not_found(target.kind.plural, target.name, target.kind.group)
     sub = target.subresource if target.subresource in ("status",) else None
-    return Reply(200, cluster.store.update(obj, subresource=sub, dry_run=query.get("dryRun") == "All"))
+    return Reply(200, cluster.store.update(obj, subresource=sub, dry_run=query.get("dryRun") == "All"), warnings)
 
 
 def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query: dict[str, str]) -> Reply:
@@ -195,7 +212,7 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
         raise BadRequest(f"error decoding patch: {str(exc).splitlines()[0]}") from exc
     ns = target.namespace or ""
     if target.subresource == "scale":
-        live = scale_of(cluster, target)
+        live: Obj | None = scale_of(cluster, target)
     else:
         found = cluster.store.try_get(target.kind.kind, ns, target.name)
         if found is None and ctype != "application/apply-patch+yaml":
@@ -209,6 +226,7 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
         if not isinstance(body, dict):
             raise BadRequest("error decoding YAML: the applied configuration is not an object")
         body = _check_identity(target, body, target.name)
+        check_fields(target, body, {"fieldValidation": query.get("fieldValidation", "Strict")})
         result = patches.apply(live, body, manager, iso(cluster.now))
         if live is None:
             return Reply(201, cluster.store.create(result, dry_run=query.get("dryRun") == "All"))
@@ -225,6 +243,7 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
         result = patches.strategic_merge(live, body)
     if not isinstance(result, dict):
         raise BadRequest("the patch produced an object that is not a map")
+    warnings = check_fields(target, result, query) if target.subresource is None else ()
     if target.subresource == "scale":
         return _scale_update(cluster, target, result)
     assert live is not None
@@ -239,7 +258,7 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
     md["resourceVersion"] = live["metadata"]["resourceVersion"]
     result["kind"], result["apiVersion"] = live["kind"], live["apiVersion"]
     sub = "status" if target.subresource == "status" else None
-    return Reply(200, cluster.store.update(result, subresource=sub, dry_run=query.get("dryRun") == "All"))
+    return Reply(200, cluster.store.update(result, subresource=sub, dry_run=query.get("dryRun") == "All"), warnings)
 
 
 def delete(cluster: Cluster, target: Target, raw: bytes, query: dict[str, str]) -> Reply:

@@ -12,7 +12,8 @@ from pathlib import Path
 from aiohttp import web
 
 from chaoskit.errors import ConfigError
-from chaoskit.sim.apiserver import snapshot, tls
+from chaoskit.sim import snapshot
+from chaoskit.sim.apiserver import tls
 from chaoskit.sim.apiserver.audit import AuditLog
 from chaoskit.sim.apiserver.server import SYSTEM, TRAINEE, ApiServer, ssl_context
 from chaoskit.sim.cluster import Cluster, ClusterConfig
@@ -63,8 +64,7 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print) 
     except OSError as exc:
         await runner.cleanup()
         raise ConfigError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from exc
-    sockets = site._server.sockets if site._server is not None else []  # noqa: SLF001 - aiohttp exposes no getter
-    port = sockets[0].getsockname()[1] if sockets else options.port
+    port = int(runner.addresses[0][1]) if runner.addresses else options.port
     url = f"https://{options.host}:{port}"
     server.address = f"{options.host}:{port}"
     kubeconfig = options.kubeconfig or state / "kubeconfig"

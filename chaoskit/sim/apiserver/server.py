@@ -22,8 +22,8 @@ from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError
 from chaoskit.sim.apiserver import discovery, openapi, resources, subresources
 from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
-from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.clock import iso_micro
+from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.printing import TABLES, table
 from chaoskit.sim.runner import Runner
 from chaoskit.sim.store import Watcher
@@ -109,7 +109,7 @@ class ApiServer:
             raise
         except web.HTTPException:
             raise
-        except Exception as exc:  # the server never crashes on a request  # noqa: BLE001
+        except Exception as exc:  # the server never crashes on a request
             response = status_response(InternalError(f"Internal error occurred: {type(exc).__name__}: {exc}"))
         self.audit_log.write(AuditRecord(
             wallTime=wall_iso(), simTime=iso_micro(self.cluster.now), user=user or "",
@@ -181,9 +181,9 @@ class ApiServer:
             raise BadRequest(UNSUPPORTED_STREAMS[sub])
         if sub == "proxy":
             audit.verb = method.lower()
-            reply = subresources.proxy(self.cluster, target, method, request.query_string)
-            return web.Response(body=reply.body, status=reply.status,
-                                headers={"Content-Type": reply.content_type})
+            proxied = subresources.proxy(self.cluster, target, method, request.query_string)
+            return web.Response(body=proxied.body, status=proxied.status,
+                                headers={"Content-Type": proxied.content_type})
         if sub == "log":
             audit.verb = "get"
             return await self.logs(request, target, query)
@@ -233,7 +233,10 @@ class ApiServer:
             raise MethodNotAllowed()
         if method != "GET":
             self.cluster.settle()
-        return json_response(reply.body, reply.code)
+        response = json_response(reply.body, reply.code)
+        for warning in reply.warnings:
+            response.headers.add("Warning", f'299 - "{warning}"')
+        return response
 
     # ------------------------------------------------------------------ streams
 

@@ -46,7 +46,7 @@ def log_lines(cluster: Cluster, pod: Obj, container: str, previous: bool) -> lis
     name = pod["metadata"]["name"]
     statuses = (get_path(pod, "status.containerStatuses", []) or []) + \
         (get_path(pod, "status.initContainerStatuses", []) or [])
-    status = next((s for s in statuses if s.get("name") == container), {})
+    status: dict[str, Any] = next((s for s in statuses if s.get("name") == container), {})
     lines = cluster.kubelet.logs(pod["metadata"]["namespace"], name, container, previous)
     if previous:
         if not status.get("lastState", {}).get("terminated") or lines is None:
@@ -128,9 +128,10 @@ def proxy(cluster: Cluster, target: Target, method: str, query_string: str) -> P
     if target.kind.kind == "Service":
         pod, port = _service_backend(cluster, ns, name, port_text)
     else:
-        pod = cluster.store.try_get("Pod", ns, name)
-        if pod is None:
+        found = cluster.store.try_get("Pod", ns, name)
+        if found is None:
             raise not_found("pods", name)
+        pod = found
         containers = get_path(pod, "spec.containers", []) or []
         if port_text.isdigit():
             port = int(port_text)

@@ -401,6 +401,7 @@ class NodeAgent:
         delay = 0.0 if c.crash_count == 0 else min(MAX_BACKOFF, INITIAL_BACKOFF * 2 ** (c.crash_count - 1))
         c.crash_count += 1
         instance = c.instance
+        c.restart_at = self.now + (delay or 1.0)
         if delay == 0:
             self.later(1.0, lambda: self._restart(rt, c, instance))
             return
@@ -425,18 +426,26 @@ class NodeAgent:
         if c.instance != instance or rt.removed or rt.terminating:
             return
         c.busy = False
+        c.restart_at = None
         self.kick(rt)
 
     # ------------------------------------------------------------------ probes
 
-    def _start_probes(self, rt: PodRuntime, c: ContainerRuntime) -> None:
+    def _start_probes(self, rt: PodRuntime, c: ContainerRuntime, keep_ready: bool = False) -> None:
+        """Arm the probes of a started container (``keep_ready``: a restored one, already probed)."""
+        elapsed = self.now - (c.started_at or self.now)
         for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
             probe = c.spec.get(kind)
             if not probe:
                 continue
-            if kind != "startupProbe" and "startupProbe" in c.spec:
+            if kind == "startupProbe" and c.started:
+                continue
+            if kind != "startupProbe" and "startupProbe" in c.spec and not c.started:
                 continue  # started once the startup probe succeeds
-            self._schedule_probe(rt, c, kind, float(probe.get("initialDelaySeconds", 0)))
+            delay = float(probe.get("initialDelaySeconds", 0))
+            if keep_ready:
+                delay = max(0.0, delay - elapsed) or float(probe.get("periodSeconds", 10))
+            self._schedule_probe(rt, c, kind, delay)
         if "readinessProbe" not in c.spec and "startupProbe" not in c.spec:
             c.ready = True
 
@@ -552,6 +561,65 @@ class NodeAgent:
         if status != pod.get("status"):
             self.ctx.store.update_status({**pod, "status": status})
 
+    # ------------------------------------------------------------------ snapshot and restore
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"running": self.running, "images": self.images, "next_ip": self._next_ip,
+                "pods": [rt.snapshot() for rt in self.pods.values() if not rt.removed]}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Rebuild the kubelet's view after a restart: processes resume, timers are re-armed."""
+        self.running = bool(data.get("running", True))
+        self.images.update({str(k): int(v) for k, v in (data.get("images") or {}).items()})
+        self._next_ip = int(data.get("next_ip", 2))
+        for saved in data.get("pods") or []:
+            pod = self.ctx.store.try_get("Pod", saved["namespace"], saved["name"])
+            if pod is None or pod["metadata"]["uid"] != saved["uid"]:
+                continue
+            specs = {c["name"]: c for c in (get_path(pod, "spec.initContainers", []) or [])
+                     + (get_path(pod, "spec.containers", []) or [])}
+            rt = PodRuntime(saved["namespace"], saved["name"], saved["uid"], ip=saved["ip"],
+                            start_time=saved["start_time"], sandbox_ready=saved["sandbox_ready"],
+                            terminating=saved["terminating"], hostname=saved["hostname"],
+                            init_order=list(saved["init_order"]), app_order=list(saved["app_order"]))
+            for name, cdata in saved["containers"].items():
+                if name in specs:
+                    rt.containers[name] = ContainerRuntime.restore(specs[name], cdata)
+            self.pods[rt.key] = rt
+            for c in rt.containers.values():
+                self._resume(rt, c, pod)
+
+    def _resume(self, rt: PodRuntime, c: ContainerRuntime, pod: Obj) -> None:
+        if c.state == "running":
+            try:
+                ref = images.parse(str(c.spec.get("image", "")))
+                env = container_env(self.ctx.store, pod, c.spec, service_env(self.ctx.store, rt.namespace))
+                files = volume_files(self.ctx.store, pod, c.spec)
+                repo = images.lookup(ref) or images.Repo((), 0, "shell", cmd=("sh",))
+                argv = resolve_argv(repo, c.spec)
+                model = model_for(repo, argv)
+            except (images.InvalidImage, ConfigError, MountError, StartError):
+                self._exited(rt, c, 137, "Error")
+                return
+            quiet = [True]
+
+            def write(text: str) -> None:
+                if not quiet[0]:
+                    c.log(self.now, text)
+
+            proc = model(argv, {**dict(repo.env), **env}, {**rt.files, **files}, repo.tools, rt.hostname,
+                         self.ctx.ids.rng, write, lambda: self.now)
+            c.proc = proc
+            c.instance += 1
+            if not c.init:
+                self._start_probes(rt, c, keep_ready=True)
+            self._run_process(rt, c, proc.run(), c.instance)
+            quiet[0] = False
+        elif c.restart_at is not None:
+            c.busy = True
+            instance = c.instance
+            self.ctx.loop.call_at(c.restart_at, lambda: self._restart(rt, c, instance))
+
     # ------------------------------------------------------------------ reads for the API server
 
     def logs(self, ns: str, name: str, container: str, previous: bool) -> list[tuple[float, str]] | None:
@@ -580,11 +648,12 @@ class Kubelet(Controller):
         super().__init__(ctx)
         self.agents: dict[str, NodeAgent] = {}
 
-    def add_node(self, node: Obj, index: int, host_ip: str) -> NodeAgent:
+    def add_node(self, node: Obj, index: int, host_ip: str, register: bool = True) -> NodeAgent:
         name = node["metadata"]["name"]
         agent = NodeAgent(self, name, index, host_ip)
         self.agents[name] = agent
-        self._renew(agent)
+        if register:
+            self._renew(agent)
         self.ctx.loop.call_later(self.ctx.timings.lease_renew, lambda: self._lease_loop(agent))
         self.ctx.loop.call_later(self.ctx.timings.node_status_report, lambda: self._status_loop(agent))
         return agent

@@ -47,6 +47,27 @@ class ContainerRuntime:
     prev_logs: list[tuple[float, str]] = field(default_factory=list)
     probes: dict[str, ProbeState] = field(default_factory=dict)
     flow: Generator[float, None, str | None] | None = None
+    restart_at: float | None = None      # when a stopped container is due to start again
+
+    SAVED = ("init", "state", "reason", "message", "started_at", "finished_at", "exit_code", "last", "restarts",
+             "container_id", "image", "image_id", "crash_count", "pull_failures", "pull_backoff_until", "ready",
+             "started", "killing", "restart_at")
+
+    def snapshot(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.SAVED}
+        data["logs"] = [list(entry) for entry in self.logs]
+        data["prev_logs"] = [list(entry) for entry in self.prev_logs]
+        return data
+
+    @classmethod
+    def restore(cls, spec: dict[str, Any], data: dict[str, Any]) -> ContainerRuntime:
+        c = cls(spec=spec)
+        for name in cls.SAVED:
+            if name in data:
+                setattr(c, name, data[name])
+        c.logs = [(float(t), str(line)) for t, line in data.get("logs", [])]
+        c.prev_logs = [(float(t), str(line)) for t, line in data.get("prev_logs", [])]
+        return c
 
     @property
     def name(self) -> str:
@@ -88,6 +109,12 @@ class PodRuntime:
     @property
     def key(self) -> tuple[str, str]:
         return (self.namespace, self.name)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "name": self.name, "uid": self.uid, "ip": self.ip,
+                "start_time": self.start_time, "sandbox_ready": self.sandbox_ready, "terminating": self.terminating,
+                "hostname": self.hostname, "init_order": self.init_order, "app_order": self.app_order,
+                "containers": {n: c.snapshot() for n, c in self.containers.items()}}
 
     def inits(self) -> list[ContainerRuntime]:
         return [self.containers[n] for n in self.init_order]
