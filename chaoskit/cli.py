@@ -72,3 +72,7 @@ def sim_serve(host: str, port: int, kubeconfig: Path | None, state_dir: Path, sp
 
     options = ServeOptions(host, port, kubeconfig, state_dir, speed, workers, seed)
     asyncio.run(serve(options, announce=lambda line: click.echo(line, nl=True)))
+
+
+if __name__ == "__main__":
+    main()

@@ -294,8 +294,29 @@ def _validate_name(obj: Obj, info: KindInfo) -> list[Cause]:
     return []
 
 
+QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+
+
+def _key_causes(field: str, key: str) -> list[Cause]:
+    """Label and annotation keys: an optional DNS-subdomain prefix and a qualified name."""
+    prefix, _, name = key.rpartition("/")
+    causes = []
+    if "/" in key and (not prefix or not DNS1123_SUBDOMAIN.match(prefix) or len(prefix) > 253):
+        causes.append(invalid_value(field, key, f"prefix part {SUBDOMAIN_MSG}"))
+    if not QUALIFIED_NAME.match(name) or len(name) > 63:
+        causes.append(invalid_value(field, key, "name part must consist of alphanumeric characters, '-', '_' or '.', "
+                                    "and must start and end with an alphanumeric character (e.g. 'MyName',  or "
+                                    "'my.name',  or '123-abc', regex used for validation is "
+                                    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"))
+    return causes
+
+
 def _validate_labels(obj: Obj, prefix: str = "metadata.labels") -> list[Cause]:
     causes: list[Cause] = []
+    for key in (get_path(obj, "metadata.annotations") or {}):
+        causes += _key_causes("metadata.annotations", str(key))
+    for key in (get_path(obj, "metadata.labels") or {}):
+        causes += _key_causes(prefix, str(key))
     for key, val in (get_path(obj, "metadata.labels") or {}).items():
         if not isinstance(val, str) or (val and not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", val)) \
                 or len(str(val)) > 63:

@@ -79,6 +79,8 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("EndpointSlice", "endpointslices", group="discovery.k8s.io", has_status=False,
              fields=frozenset({"addressType"})),
     KindInfo("Lease", "leases", group="coordination.k8s.io", has_status=False),
+    KindInfo("Ingress", "ingresses", group="networking.k8s.io", short_names=("ing",), subresources=("status",)),
+    KindInfo("IngressClass", "ingressclasses", group="networking.k8s.io", namespaced=False, has_status=False),
 )
 
 BY_KIND: dict[str, KindInfo] = {k.kind: k for k in KINDS}

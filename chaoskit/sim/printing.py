@@ -301,6 +301,16 @@ def event_cells(ev: Obj, now: float) -> list[Any]:
             ev["metadata"]["name"]]
 
 
+def ingress_cells(ing: Obj, now: float) -> list[Any]:
+    rules = get_path(ing, "spec.rules", []) or []
+    hosts = ",".join(r.get("host", "") for r in rules if r.get("host")) or "*"
+    lb = get_path(ing, "status.loadBalancer.ingress", []) or []
+    address = ",".join(i.get("ip") or i.get("hostname", "") for i in lb)
+    ports = "80, 443" if get_path(ing, "spec.tls") else "80"
+    return [ing["metadata"]["name"], get_path(ing, "spec.ingressClassName") or "<none>", hosts, address, ports,
+            _age(ing, now)]
+
+
 CellFn = Callable[[Obj, float], list[Any]]
 
 _NAME = Column("Name", format="name", description="Name must be unique within a namespace.")
@@ -341,6 +351,11 @@ TABLES: dict[str, tuple[list[Column], CellFn]] = {
                lambda o, now: [o["metadata"]["name"], o.get("type", ""), len(o.get("data") or {}), _age(o, now)]),
     "ServiceAccount": ([_NAME, Column("Secrets", "integer"), _AGE],
                        lambda o, now: [o["metadata"]["name"], len(o.get("secrets") or []), _age(o, now)]),
+    "Ingress": ([_NAME, Column("Class"), Column("Hosts"), Column("Address"), Column("Ports"), _AGE],
+                ingress_cells),
+    "IngressClass": ([_NAME, Column("Controller"), Column("Parameters"), _AGE],
+                     lambda o, now: [o["metadata"]["name"], get_path(o, "spec.controller", ""),
+                                     "<none>", _age(o, now)]),
     "Lease": ([_NAME, Column("Holder"), _AGE],
               lambda o, now: [o["metadata"]["name"], get_path(o, "spec.holderIdentity", ""), _age(o, now)]),
 }

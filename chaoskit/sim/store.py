@@ -92,6 +92,8 @@ class Store:
         self._next_node_port = 30000
         self.add_index("*", "owner", lambda o: [r["uid"] for r in o["metadata"].get("ownerReferences") or []])
         self.add_index("Pod", "node", lambda p: [p["spec"]["nodeName"]] if get_path(p, "spec.nodeName") else [])
+        self.add_index("Pod", "labels", lambda p: [
+            f"{p['metadata'].get('namespace')}/{k}={v}" for k, v in (p["metadata"].get("labels") or {}).items()])
 
     # ----------------------------------------------------------------- indexes
 

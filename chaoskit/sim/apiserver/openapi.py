@@ -14,7 +14,8 @@ from typing import Any
 from chaoskit.sim.apiserver.paths import group_versions, kinds_of
 
 _PKG = {"": "io.k8s.api.core", "apps": "io.k8s.api.apps", "batch": "io.k8s.api.batch",
-        "discovery.k8s.io": "io.k8s.api.discovery", "coordination.k8s.io": "io.k8s.api.coordination"}
+        "discovery.k8s.io": "io.k8s.api.discovery", "coordination.k8s.io": "io.k8s.api.coordination",
+        "networking.k8s.io": "io.k8s.api.networking"}
 
 
 def _path(group: str, version: str) -> str:

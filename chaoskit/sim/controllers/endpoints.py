@@ -45,8 +45,6 @@ class EndpointsController(Controller):
 
     def __init__(self, ctx: Ctx) -> None:
         super().__init__(ctx)
-        ctx.store.add_index("Pod", "labels", lambda p: [
-            f"{p['metadata'].get('namespace')}/{k}={v}" for k, v in (p["metadata"].get("labels") or {}).items()])
         ctx.store.add_index("EndpointSlice", "service", lambda s: [
             f"{s['metadata'].get('namespace')}/{(s['metadata'].get('labels') or {}).get(SERVICE_NAME_LABEL, '')}"])
 

@@ -44,18 +44,48 @@ class ReplicaSetController(Controller):
             ref = controller_of(obj)
             if ref and ref["kind"] == "ReplicaSet":
                 self.enqueue((obj["metadata"]["namespace"], ref["name"]))
+            elif ref is None and etype != "DELETED" and obj["metadata"].get("labels"):
+                # An orphan: a ReplicaSet whose selector matches may adopt it.
+                ns = obj["metadata"]["namespace"]
+                for rs in self.store.list("ReplicaSet", ns):
+                    if from_label_selector(get_path(rs, "spec.selector")).matches(obj["metadata"].get("labels")):
+                        self.enqueue((ns, rs["metadata"]["name"]))
 
     def owned_pods(self, rs: Obj) -> list[Obj]:
         uid = rs["metadata"]["uid"]
         return [p for p in self.store.by_index("Pod", "owner", uid)
                 if (controller_of(p) or {}).get("uid") == uid]
 
+    def claim_pods(self, rs: Obj) -> list[Obj]:
+        """ClaimPods: release owned pods that no longer match the selector, adopt matching orphans."""
+        selector = from_label_selector(get_path(rs, "spec.selector"))
+        owned = []
+        for p in self.owned_pods(rs):
+            if selector.matches(p["metadata"].get("labels")):
+                owned.append(p)
+            elif "deletionTimestamp" not in p["metadata"]:
+                released = clone(p)
+                refs = [r for r in p["metadata"]["ownerReferences"] if r.get("uid") != rs["metadata"]["uid"]]
+                released["metadata"]["ownerReferences"] = refs
+                if not refs:
+                    del released["metadata"]["ownerReferences"]
+                self.store.update(released)
+        match_labels = get_path(rs, "spec.selector.matchLabels") or {}
+        if match_labels and "deletionTimestamp" not in rs["metadata"]:
+            key, value = sorted(match_labels.items())[0]
+            for p in self.store.by_index("Pod", "labels", f"{rs['metadata']['namespace']}/{key}={value}"):
+                if controller_of(p) is None and is_active(p) and selector.matches(p["metadata"].get("labels")):
+                    adopted = clone(p)
+                    adopted["metadata"].setdefault("ownerReferences", []).append(owner_ref(rs))
+                    owned.append(self.store.update(adopted))
+        return owned
+
     def reconcile(self, key: Any) -> None:
         ns, name = key
         rs = self.store.try_get("ReplicaSet", ns, name)
         if rs is None:
             return
-        pods = self.owned_pods(rs)
+        pods = self.claim_pods(rs)
         active = [p for p in pods if is_active(p)]
         want = int(get_path(rs, "spec.replicas", 1))
         if "deletionTimestamp" not in rs["metadata"]:
@@ -69,7 +99,7 @@ class ReplicaSetController(Controller):
                 for pod in sorted(active, key=_deletion_rank)[:diff]:
                     self.store.delete("Pod", ns, pod["metadata"]["name"])
                     self.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
-                active = [p for p in self.owned_pods(rs) if is_active(p)]
+                active = [p for p in self.claim_pods(rs) if is_active(p)]
         self._update_status(rs, active)
 
     def _update_status(self, rs: Obj, active: list[Obj]) -> None:

@@ -123,6 +123,8 @@ def _expect(toks: list[str], pos: int, word: str) -> int:
 
 
 def _parse_node(toks: list[str], pos: int) -> tuple[int, Node]:
+    if pos >= len(toks):
+        raise ParseError("syntax error: unexpected end of file")
     tok = toks[pos]
     if tok in ("while", "until"):
         pos, cond = _parse_seq(toks, pos + 1, ("do",))
@@ -159,6 +161,8 @@ def _parse_node(toks: list[str], pos: int) -> tuple[int, Node]:
     if pos < len(toks) and toks[pos] == "|":
         # Pipelines: run the last command (enough for `cat f | grep x`-free scripts).
         pos += 1
+        if pos >= len(toks) or toks[pos] in (";", "&&", "||", "&", "|"):
+            raise ParseError("syntax error: unexpected end of file")
         return _parse_node(toks, pos)
     return pos, ("cmd", argv)
 
