@@ -60,6 +60,10 @@ class Audit:
     name: str = ""
 
 
+AUDIT = web.RequestKey("audit", Audit)
+USER = web.RequestKey("user", str)
+
+
 def status_response(err: ApiError) -> web.Response:
     return web.json_response(err.status(), status=err.code)
 
@@ -93,9 +97,9 @@ class ApiServer:
     async def middleware(self, request: web.Request,
                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         started = time.perf_counter()
-        request["audit"] = audit = Audit(verb=request.method.lower())
+        request[AUDIT] = audit = Audit(verb=request.method.lower())
         user = self.tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
-        request["user"] = user
+        request[USER] = user
         try:
             if user is None:
                 response: web.StreamResponse = web.json_response(
@@ -165,7 +169,7 @@ class ApiServer:
         return web.json_response(doc)
 
     async def resource(self, request: web.Request, target: Target) -> web.StreamResponse:
-        audit: Audit = request["audit"]
+        audit: Audit = request[AUDIT]
         audit.resource, audit.subresource = target.kind.plural, target.subresource or ""
         audit.namespace, audit.name = target.namespace or "", target.name or ""
         query = {k: v for k, v in request.query.items()}
@@ -357,10 +361,10 @@ class ApiServer:
     # ------------------------------------------------------------------ the system user's control endpoint
 
     async def control_endpoint(self, request: web.Request) -> web.StreamResponse:
-        audit: Audit = request["audit"]
+        audit: Audit = request[AUDIT]
         audit.resource = "chaoskit"
-        if request["user"] != SYSTEM:
-            raise Forbidden(f'forbidden: User "{request["user"]}" cannot {request.method.lower()} path '
+        if request[USER] != SYSTEM:
+            raise Forbidden(f'forbidden: User "{request[USER]}" cannot {request.method.lower()} path '
                             f'"{request.path}"', {"kind": "", "name": ""})
         parts = [p for p in request.path.split("/") if p]
         # /chaoskit/v1/nodes/{name}/kubelet  body {"running": bool}
