@@ -146,7 +146,8 @@ def test_writes(sim: SimServer, ns: str) -> None:
                                                                                                "value": "1"}]
     assert sim.run("patch", "deploy", "web", "-n", ns, "--type=json", "-p",
                    '[{"op":"remove","path":"/spec/template/spec/containers/0/env"}]').ok
-    unchanged = sim.run("patch", "deploy", "web", "-n", ns, "--type=merge", "-p", '{"metadata":{"labels":{"team":"sre"}}}')
+    unchanged = sim.run("patch", "deploy", "web", "-n", ns, "--type=merge", "-p",
+                        '{"metadata":{"labels":{"team":"sre"}}}')
     assert unchanged.stdout.strip() == "deployment.apps/web patched (no change)"
     assert sim.run("rollout", "restart", "deploy/web", "-n", ns).ok
     assert sim.run("rollout", "status", "deploy/web", "-n", ns, "--timeout=120s").ok

@@ -99,9 +99,9 @@ class ApiServer:
         started = time.perf_counter()
         request[AUDIT] = audit = Audit(verb=request.method.lower())
         user = self.tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
-        request[USER] = user
+        request[USER] = user or ""
         try:
-            if user is None:
+            if not user:
                 response: web.StreamResponse = web.json_response(
                     {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                      "message": "Unauthorized", "reason": "Unauthorized", "code": 401}, status=401)

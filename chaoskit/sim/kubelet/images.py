@@ -35,7 +35,8 @@ class Repo:
 
 _NGINX_TAGS = ("1.25", "1.25.5", "1.26", "1.26.3", "1.27", "1.27.0", "1.27.3", "1.27.4", "1.27.5", "1.28",
                "1.28.0", "1.29", "1.29.0", "1.29.1", "stable", "mainline", "latest", "alpine", "alpine-slim",
-               "1.25-alpine-slim", "1.27-alpine-slim", "stable-alpine-slim", "mainline-alpine-slim", "1.25-alpine", "1.27-alpine",
+               "1.25-alpine-slim", "1.27-alpine-slim", "stable-alpine-slim", "mainline-alpine-slim", "1.25-alpine",
+               "1.27-alpine",
                "1.28-alpine", "stable-alpine", "1.14.2", "1.16", "1.19", "1.20", "1.21", "1.23", "1.24")
 _PODINFO_TAGS = ("6.5.4", "6.6.0", "6.6.3", "6.7.0", "6.7.1", "6.8.0", "6.9.0", "6.9.1", "latest")
 _KUBE = "v1.37.1"
