@@ -196,6 +196,15 @@ spec:
     assert ":8080: connect: connection refused" in refused.stderr
 
 
+def test_pod_proxy_and_endpoints_warning(sim: SimServer, ns: str) -> None:
+    pod = sim.run("get", "pods", "-n", ns, "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    page = sim.run("get", "--raw", f"/api/v1/namespaces/{ns}/pods/{pod}:80/proxy/index.html")
+    assert page.ok and "Welcome to nginx!" in page.stdout
+    eps = sim.run("get", "endpoints", "web", "-n", ns)
+    assert eps.ok and "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice" in \
+        eps.stderr
+
+
 def test_errors(sim: SimServer, tmp_path: Path) -> None:
     missing = sim.run("get", "pod", "does-not-exist")
     assert missing.stderr.strip() == 'Error from server (NotFound): pods "does-not-exist" not found'

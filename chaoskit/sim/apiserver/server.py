@@ -47,6 +47,7 @@ UNSUPPORTED_STREAMS = {
     "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
 }
 BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
+ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
 @dataclass
@@ -238,6 +239,8 @@ class ApiServer:
         if method != "GET":
             self.cluster.settle()
         response = json_response(reply.body, reply.code)
+        if target.kind.kind == "Endpoints":
+            response.headers.add("Warning", f'299 - "{ENDPOINTS_DEPRECATED}"')
         for warning in reply.warnings:
             response.headers.add("Warning", f'299 - "{warning}"')
         return response
