@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from kube import SimServer, kubectl_path, start_server  # noqa: E402
+from kube import SimServer, kubectl_path, start_server
 
 CLIENTS = 10
 SECONDS = 4.0

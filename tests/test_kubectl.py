@@ -197,7 +197,9 @@ spec:
 
 
 def test_pod_proxy_and_endpoints_warning(sim: SimServer, ns: str) -> None:
-    pod = sim.run("get", "pods", "-n", ns, "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    assert sim.run("rollout", "status", "deploy/web", "-n", ns, "--timeout=120s").ok
+    ready = "jsonpath={.items[?(@.status.containerStatuses[0].ready==true)].metadata.name}"
+    pod = sim.run("get", "pods", "-n", ns, "-l", "app=web", "-o", ready).stdout.split()[0]
     page = sim.run("get", "--raw", f"/api/v1/namespaces/{ns}/pods/{pod}:80/proxy/index.html")
     assert page.ok and "Welcome to nginx!" in page.stdout
     eps = sim.run("get", "endpoints", "web", "-n", ns)

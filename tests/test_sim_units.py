@@ -77,6 +77,12 @@ def test_shell_model() -> None:
     assert code == -1 and slept > 1000
     assert run("sleep infinity")[0] == -1
     assert run("echo 'unterminated")[0] == 2
+    files = {}
+    assert run("echo hi > /tmp/x; echo more >> /tmp/x; cat /tmp/x; cat nope 2>/dev/null; echo $?", files) == (
+        0, "hi\nmore\n1\n", 0.0)
+    assert files == {"/tmp/x": "hi\nmore\n"}
+    assert run("printf 'a\\nb\\nab\\n' | grep a | tail -n 1") == (0, "ab\n", 0.0)
+    assert run("grep x < /tmp/none")[0] == 1
 
 
 @settings(deadline=None, max_examples=200)

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound
-from chaoskit.sim.apiserver import discovery, openapi, resources, subresources
+from chaoskit.sim.apiserver import discovery, openapi, resources, streams, subresources
 from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.clock import iso_micro
@@ -37,8 +37,6 @@ VERSION = {
     "platform": "linux/amd64",
 }
 UNSUPPORTED_STREAMS = {
-    "exec": "kubectl exec is not available on the chaoskit simulator yet; use kubectl logs and kubectl describe, "
-            "or run the scenario on a kind cluster",
     "attach": "kubectl attach is not available on the chaoskit simulator yet; use kubectl logs -f instead",
     "portforward": "kubectl port-forward is not available on the chaoskit simulator yet; use "
                    "kubectl get --raw /api/v1/namespaces/NAMESPACE/services/NAME:PORT/proxy/PATH instead",
@@ -181,6 +179,10 @@ class ApiServer:
         if "protobuf" in content_type and method in ("POST", "PUT", "PATCH"):
             raise resources.UnsupportedMedia()
         sub = target.subresource
+        if sub == "exec" and target.name is not None:
+            audit.verb = "create" if method == "POST" else "get"
+            return await streams.exec_stream(request, self.cluster, target.namespace or "default", target.name,
+                                             self.speed)
         if sub in UNSUPPORTED_STREAMS:
             audit.verb = "create" if method == "POST" else "get"
             raise BadRequest(UNSUPPORTED_STREAMS[sub])

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+from chaoskit.errors import BadRequest, not_found
 from chaoskit.sim import admission, quantity
 from chaoskit.sim.clock import iso, iso_micro
 from chaoskit.sim.controllers.base import Controller, Ctx
 from chaoskit.sim.kubelet import images
 from chaoskit.sim.kubelet.config import ConfigError, MountError, container_env, service_env, volume_files
+from chaoskit.sim.kubelet.network import DNS_IP, ClusterNet
 from chaoskit.sim.kubelet.probes import run_probe
 from chaoskit.sim.kubelet.process import Process, StartError, model_for, resolve_argv
 from chaoskit.sim.kubelet.runtime import ContainerRuntime, PodRuntime, ProbeState
@@ -136,6 +138,7 @@ class NodeAgent:
             else:
                 rt.ip = f"10.244.{self.index}.{self._next_ip}"
                 self._next_ip = self._next_ip + 1 if self._next_ip < 254 else 2
+            rt.files = pod_files(rt.namespace, rt.name, rt.ip)
             rt.sandbox_ready = True
             self.kick(rt)
 
@@ -311,6 +314,7 @@ class NodeAgent:
 
         proc = model(argv, env, {**rt.files, **files}, repo.tools, rt.hostname, self.ctx.ids.rng, write,
                      lambda: self.now)
+        proc.net, proc.namespace = self.kubelet.net, rt.namespace
         c.proc = proc
         c.state, c.reason, c.message = "running", "", ""
         c.ready = False
@@ -609,6 +613,7 @@ class NodeAgent:
 
             proc = model(argv, {**dict(repo.env), **env}, {**rt.files, **files}, repo.tools, rt.hostname,
                          self.ctx.ids.rng, write, lambda: self.now)
+            proc.net, proc.namespace = self.kubelet.net, rt.namespace
             c.proc = proc
             c.instance += 1
             if not c.init:
@@ -647,6 +652,7 @@ class Kubelet(Controller):
     def __init__(self, ctx: Ctx) -> None:
         super().__init__(ctx)
         self.agents: dict[str, NodeAgent] = {}
+        self.net = ClusterNet(ctx.store, self.process_of, lambda n: ctx.ids.rng.randrange(n))
 
     def add_node(self, node: Obj, index: int, host_ip: str, register: bool = True) -> NodeAgent:
         name = node["metadata"]["name"]
@@ -744,6 +750,20 @@ class Kubelet(Controller):
         for pod in self.ctx.store.by_index("Pod", "node", node):
             self.enqueue((node, pod["metadata"]["namespace"], pod["metadata"]["name"]))
 
+    def exec_process(self, ns: str, name: str, container: str | None) -> Process:
+        """The running process an exec enters, or the error kubelet answers with."""
+        pod = self.ctx.store.try_get("Pod", ns, name)
+        if pod is None:
+            raise not_found("pods", name)
+        names = [c["name"] for c in get_path(pod, "spec.containers", []) or []]
+        target = container or (names[0] if names else "")
+        if target not in names:
+            raise BadRequest(f"container {target} is not valid for pod {name}")
+        proc = self.process_of(ns, name, target)
+        if proc is None:
+            raise BadRequest(f'container not found ("{target}")')
+        return proc
+
     def exec(self, ns: str, name: str, container: str | None, argv: list[str]) -> tuple[int, str]:
         pod = self.ctx.store.get("Pod", ns, name)
         agent = self.agents.get(get_path(pod, "spec.nodeName") or "")
@@ -766,6 +786,22 @@ class Kubelet(Controller):
             return None
         agent = self.agents.get(get_path(pod, "spec.nodeName") or "")
         return agent.process(ns, name, container) if agent else None
+
+
+def pod_files(namespace: str, name: str, ip: str) -> dict[str, str]:
+    """The files kubelet writes into every container: resolv.conf, hosts, hostname, the SA token."""
+    return {
+        "/etc/resolv.conf": f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local\n"
+                            f"nameserver {DNS_IP}\noptions ndots:5\n",
+        "/etc/hosts": "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                      "ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
+                      f"fe00::2\tip6-allrouters\n{ip}\t{name}\n",
+        "/etc/hostname": f"{name}\n",
+        "/var/run/secrets/kubernetes.io/serviceaccount/namespace": namespace,
+        "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt": "-----BEGIN CERTIFICATE-----\n(chaoskit)\n"
+                                                                "-----END CERTIFICATE-----\n",
+        "/var/run/secrets/kubernetes.io/serviceaccount/token": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImNoYW9za2l0In0.e30.sig",
+    }
 
 
 NODE_CONDITIONS = (

@@ -28,7 +28,7 @@ class Repo:
     model: str
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
-    tools: str = "busybox"  # busybox | gnu | none
+    tools: str = "busybox"  # a key of shell.TOOLSETS: busybox, busybox+curl, gnu, gnu-bare, none
     env: tuple[tuple[str, str], ...] = ()
     sizes: dict[str, int] = field(default_factory=dict)
 
@@ -50,12 +50,14 @@ CATALOGUE: dict[str, Repo] = {
     "docker.io/library/alpine": Repo(("3.18", "3.19", "3.20", "3.21", "3.22", "latest", "edge", "3"),
                                      3_653_000, "shell", (), ("/bin/sh",), "busybox"),
     "docker.io/library/ubuntu": Repo(("22.04", "24.04", "jammy", "noble", "latest"), 29_754_000, "shell", (),
-                                     ("/bin/bash",), "gnu"),
-    "ghcr.io/stefanprodan/podinfo": Repo(_PODINFO_TAGS, 19_622_000, "podinfo", (), ("./podinfo",), "busybox"),
-    "docker.io/stefanprodan/podinfo": Repo(_PODINFO_TAGS, 19_622_000, "podinfo", (), ("./podinfo",), "busybox"),
+                                     ("/bin/bash",), "gnu-bare"),
+    "ghcr.io/stefanprodan/podinfo": Repo(_PODINFO_TAGS, 19_622_000, "podinfo", (), ("./podinfo",),
+                                         "busybox+curl"),
+    "docker.io/stefanprodan/podinfo": Repo(_PODINFO_TAGS, 19_622_000, "podinfo", (), ("./podinfo",),
+                                           "busybox+curl"),
     "docker.io/polinux/stress": Repo(("latest", "1.0.4"), 4_041_000, "stress", (), ("stress", "--help"), "busybox"),
     "docker.io/curlimages/curl": Repo(("8.10.1", "8.11.0", "8.12.1", "latest"), 11_890_000, "shell",
-                                      ("/entrypoint.sh",), ("curl",), "busybox"),
+                                      ("/entrypoint.sh",), ("curl",), "busybox+curl"),
     "registry.k8s.io/pause": Repo(("3.10", "3.10.1"), 320_368, "daemon", (), ("/pause",), "none"),
     "registry.k8s.io/etcd": Repo(("3.6.4-0", "3.6.5-0"), 23_000_000, "daemon", (), ("etcd",), "none"),
     "registry.k8s.io/kube-apiserver": Repo((_KUBE,), 30_000_000, "daemon", (), ("kube-apiserver",), "none"),

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from chaoskit.sim.kubelet.images import Repo
-from chaoskit.sim.kubelet.shell import Env, Forever, Run, Sleep, run_argv, run_script
+from chaoskit.sim.kubelet.shell import COMMANDS, TOOLSETS, Env, Forever, Run, Sleep, run_argv, run_script
 
 MiB = 2**20
 SHELLS = {"sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash", "/usr/bin/bash", "/bin/busybox"}
@@ -53,6 +53,8 @@ class Process:
                  now: Callable[[], float] = lambda: 0.0) -> None:
         self.now = now
         self.on_exit: Callable[[int], None] = lambda code: None
+        self.net: Any = None          # set by the kubelet: the cluster network seen from this pod
+        self.namespace = "default"
         self.argv = argv
         self.env = env
         self.files = files
@@ -76,8 +78,17 @@ class Process:
     def stamp(self, fmt: str) -> str:
         return datetime.fromtimestamp(self.now(), UTC).strftime(fmt)
 
+    @property
+    def style(self) -> str:
+        """busybox or gnu: how the image's tools word their errors."""
+        return "gnu" if self.flavour.startswith("gnu") else "busybox"
+
+    def has_tool(self, name: str) -> bool:
+        return name.rsplit("/", 1)[-1] in TOOLSETS.get(self.flavour, frozenset())
+
     def shell_env(self, out: Callable[[str], None], err: Callable[[str], None]) -> Env:
-        return Env(self.env, self.files, out, err, self.flavour, self.hostname)
+        return Env(self.env, self.files, out, err, self.style, self.hostname, tools=TOOLSETS.get(self.flavour),
+                   net=self.net, namespace=self.namespace, argv0=" ".join(self.argv))
 
     def exec(self, argv: list[str]) -> tuple[int, str, float]:
         """Run ``argv`` inside the container now: (exit code, output, seconds it would take)."""
@@ -108,7 +119,7 @@ class ShellProcess(Process):
         env = self.shell_env(self.write, lambda line: self.write(line + "\n"))
         argv = self.argv
         if argv and argv[0] in SHELLS:
-            if argv[0].endswith("bash") and self.flavour != "gnu":
+            if not self.has_tool(argv[0]):
                 raise StartError(f'exec: "{argv[0]}": executable file not found in $PATH')
             if len(argv) >= 3 and argv[1] == "-c":
                 return (yield from run_script(argv[2], env))
@@ -305,7 +316,7 @@ def model_for(repo: Repo, argv: list[str]) -> type[Process]:
     """Pick the model: the image's own program unless the command runs something else."""
     program = argv[0] if argv else ""
     base = program.rsplit("/", 1)[-1]
-    if program in SHELLS or base in ("sleep", "echo", "true", "false", "cat", "env", "printenv", "exit"):
+    if (program in SHELLS or base in COMMANDS) and base in TOOLSETS.get(repo.tools, frozenset()):
         return ShellProcess
     if repo.model == "nginx" and (program == "/docker-entrypoint.sh" or base == "nginx"):
         return NginxProcess

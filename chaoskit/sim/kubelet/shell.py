@@ -13,6 +13,7 @@ import re
 import shlex
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ class Env:
     hostname: str = "localhost"
     last_status: int = 0
     loop_guard: list[int] = field(default_factory=lambda: [0])
+    tools: frozenset[str] | None = None  # the commands this image carries (None: all)
+    net: Any = None                      # a ClusterNet, for nslookup/wget/curl/nc/ping
+    namespace: str = "default"
+    cwd: str = "/"
+    stdin: str | None = None             # the upstream output in a pipeline
+    exit_requested: int | None = None    # set by `exit` (an interactive shell ends)
+    argv0: str = "sh"                    # PID 1's command line, for ps
 
 
 def _expand(text: str, env: Env) -> str:
@@ -69,7 +77,7 @@ def _expand(text: str, env: Env) -> str:
 
 
 def tokenize(script: str) -> list[str]:
-    lex = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=";&|")
+    lex = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=";&|<>")
     lex.whitespace_split = True
     lex.commenters = "#"
     return list(lex)
@@ -154,17 +162,27 @@ def _parse_node(toks: list[str], pos: int) -> tuple[int, Node]:
             pos, other = _parse_seq(toks, pos + 1, ("fi",))
         pos = _expect(toks, pos, "fi")
         return pos, ("if", cond, then, other)
-    argv = []
+    argv: list[str] = []
+    redirs: list[tuple[str, str]] = []  # (operator, target), e.g. (">", "/tmp/x"), ("2>", "/dev/null")
     while pos < len(toks) and toks[pos] not in (";", "&&", "||", "&", "|"):
-        argv.append(toks[pos])
+        tok = toks[pos]
+        if tok in (">", ">>", ">&", "<") and pos + 1 < len(toks):
+            op = "2" + tok if argv and argv[-1] == "2" and tok != "<" else tok
+            if op.startswith("2"):
+                argv.pop()
+            redirs.append((op, toks[pos + 1]))
+            pos += 2
+            continue
+        argv.append(tok)
         pos += 1
     if pos < len(toks) and toks[pos] == "|":
-        # Pipelines: run the last command (enough for `cat f | grep x`-free scripts).
         pos += 1
         if pos >= len(toks) or toks[pos] in (";", "&&", "||", "&", "|"):
             raise ParseError("syntax error: unexpected end of file")
-        return _parse_node(toks, pos)
-    return pos, ("cmd", argv)
+        pos, right = _parse_node(toks, pos)
+        stages = right[1] if right[0] == "pipe" else [right]
+        return pos, ("pipe", [("cmd", argv, redirs), *stages])
+    return pos, ("cmd", argv, redirs)
 
 
 # ---------------------------------------------------------------- execution
@@ -179,6 +197,7 @@ def run_script(script: str, env: Env) -> Run:
     try:
         return (yield from _run_seq(seq, env))
     except ExitShell as stop:
+        env.exit_requested = stop.code
         return stop.code
 
 
@@ -204,6 +223,8 @@ def _run_seq(seq: Seq, env: Env) -> Run:
 def _run_node(node: Node, env: Env) -> Run:
     kind = node[0]
     if kind == "cmd":
+        if len(node) > 2 and node[2]:
+            return (yield from _run_redirected(node[1], node[2], env))
         return (yield from _run_cmd(node[1], env))
     if kind in ("while", "until"):
         status = 0
@@ -225,7 +246,65 @@ def _run_node(node: Node, env: Env) -> Run:
     if kind == "if":
         cond = yield from _run_seq(node[1], env)
         return (yield from _run_seq(node[2] if cond == 0 else node[3], env))
+    if kind == "pipe":
+        return (yield from _run_pipe(node[1], env))
     return 0
+
+
+def _line_sink(write: Callable[[str], None]) -> Callable[[str], None]:
+    """An err() callback (takes a line) writing into an out()-style sink (takes text)."""
+    return lambda line: write(line + "\n")
+
+
+def _strip_sink(err: Callable[[str], None]) -> Callable[[str], None]:
+    return lambda text: err(text.rstrip("\n"))
+
+
+def _run_redirected(argv: list[str], redirs: list[tuple[str, str]], env: Env) -> Run:
+    """``> f``, ``>> f``, ``2> f``, ``>&2``, ``2>&1`` and ``< f`` around one command."""
+    out, err, stdin = env.out, env.err, env.stdin
+    files: dict[str, list[str]] = {}
+    try:
+        for op, target in redirs:
+            path = _abs(_expand(target, env), env) if not target.isdigit() else target
+            if op in (">", ">>", "2>", "2>>"):
+                buf = files.setdefault(path, [])
+                if op.endswith(">>"):
+                    buf.append(env.files.get(path, ""))
+                if op.startswith("2"):
+                    env.err = _line_sink(buf.append)
+                else:
+                    env.out = buf.append
+            elif op == ">&" and target == "2":
+                env.out = _strip_sink(err)
+            elif op == "2>&" and target == "1":
+                env.err = _line_sink(env.out)
+            elif op == "<":
+                if path not in env.files:
+                    err(f"sh: can't open '{target}': no such file")
+                    return 1
+                env.stdin = env.files[path]
+        return (yield from _run_cmd(argv, env))
+    finally:
+        env.out, env.err, env.stdin = out, err, stdin
+        for path, chunks in files.items():
+            if path != "/dev/null":
+                env.files[path] = "".join(chunks)
+
+
+def _run_pipe(stages: list[Node], env: Env) -> Run:
+    """Each stage's stdout becomes the next one's stdin; stderr goes straight out."""
+    out, stdin = env.out, env.stdin
+    status = 0
+    try:
+        for i, stage in enumerate(stages):
+            chunks: list[str] = []
+            env.out = out if i == len(stages) - 1 else chunks.append
+            status = yield from _run_node(stage, env)
+            env.stdin = "".join(chunks)
+    finally:
+        env.out, env.stdin = out, stdin
+    return status
 
 
 def _run_cmd(argv: list[str], env: Env, expand: bool = True) -> Run:
@@ -241,8 +320,8 @@ def _run_cmd(argv: list[str], env: Env, expand: bool = True) -> Run:
     name = words[0].rsplit("/", 1)[-1] if words[0].startswith("/bin/") or words[0].startswith("/usr/bin/") \
         else words[0]
     handler = COMMANDS.get(name)
-    if handler is None:
-        env.err(f"sh: {words[0]}: not found")
+    if handler is None or (env.tools is not None and name not in env.tools and name not in BUILTINS):
+        env.err(f"sh: {words[0]}: not found" if env.flavour == "busybox" else f"sh: 1: {words[0]}: not found")
         return 127
     return (yield from handler(words[1:], env))
 
@@ -304,7 +383,9 @@ def _const(code: int) -> Callable[[list[str], Env], Run]:
 
 def _cat(args: list[str], env: Env) -> Run:
     status = 0
-    for path in args:
+    if not args and env.stdin is not None:
+        env.out(env.stdin)
+    for path in (_abs(a, env) for a in args):
         if path in env.files:
             env.out(env.files[path])
         elif any(f.startswith(path.rstrip("/") + "/") for f in env.files):
@@ -410,8 +491,313 @@ def _sh(args: list[str], env: Env) -> Run:
     return 0
 
 
+def _abs(path: str, env: Env) -> str:
+    if path.startswith("/"):
+        return path
+    return (env.cwd.rstrip("/") + "/" + path) if path not in (".", "") else env.cwd
+
+
+ROOT_DIRS = ("bin", "dev", "etc", "home", "lib", "proc", "root", "sys", "tmp", "usr", "var")
+
+
+def _ls(args: list[str], env: Env) -> Run:
+    paths = [_abs(a, env) for a in args if not a.startswith("-")] or [env.cwd]
+    status = 0
+    for path in paths:
+        base = path.rstrip("/") or "/"
+        if base in env.files:
+            env.out(base.rsplit("/", 1)[-1] + "\n")
+            continue
+        prefix = "/" if base == "/" else base + "/"
+        names = {f[len(prefix):].split("/", 1)[0] for f in env.files if f.startswith(prefix)}
+        if base == "/":
+            names |= set(ROOT_DIRS)
+        elif not names and base.strip("/") not in ROOT_DIRS:
+            env.err(f"ls: {path}: No such file or directory" if env.flavour == "busybox"
+                    else f"ls: cannot access '{path}': No such file or directory")
+            status = 1 if env.flavour == "busybox" else 2
+            continue
+        if len(paths) > 1:
+            env.out(f"{path}:\n")
+        if names:
+            env.out("\n".join(sorted(names)) + "\n")
+    return status
+    yield  # pragma: no cover
+
+
+def _cd(args: list[str], env: Env) -> Run:
+    target = _abs(args[0], env) if args else "/root"
+    if target in env.files:
+        env.err(f"sh: cd: can't cd to {args[0]}: Not a directory")
+        return 2
+    env.cwd = target.rstrip("/") or "/"
+    return 0
+    yield  # pragma: no cover
+
+
+def _pwd(args: list[str], env: Env) -> Run:
+    env.out(env.cwd + "\n")
+    return 0
+    yield  # pragma: no cover
+
+
+def _ps(args: list[str], env: Env) -> Run:
+    env.out("PID   USER     TIME  COMMAND\n")
+    env.out(f"    1 root      0:00 {env.argv0}\n")
+    env.out("   42 root      0:00 ps " + " ".join(args) + "\n" if args else "   42 root      0:00 ps\n")
+    return 0
+    yield  # pragma: no cover
+
+
+def _id(args: list[str], env: Env) -> Run:
+    env.out("uid=0(root) gid=0(root) groups=0(root),1(bin),2(daemon),3(sys),4(adm),6(disk),10(wheel),11(floppy),"
+            "20(dialout),26(tape),27(video)\n" if env.flavour == "busybox" else "uid=0(root) gid=0(root) "
+            "groups=0(root)\n")
+    return 0
+    yield  # pragma: no cover
+
+
+def _whoami(args: list[str], env: Env) -> Run:
+    env.out("root\n")
+    return 0
+    yield  # pragma: no cover
+
+
+def _uname(args: list[str], env: Env) -> Run:
+    if "-a" in args:
+        env.out(f"Linux {env.hostname} 6.8.0-58-generic #60-Ubuntu SMP PREEMPT_DYNAMIC x86_64 "
+                f"{'Linux' if env.flavour == 'busybox' else 'GNU/Linux'}\n")
+    else:
+        env.out("Linux\n")
+    return 0
+    yield  # pragma: no cover
+
+
+def _grep(args: list[str], env: Env) -> Run:
+    flags = [a for a in args if a.startswith("-")]
+    rest = [a for a in args if not a.startswith("-")]
+    if not rest:
+        env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] PATTERN/-e PATTERN.. [FILE]...")
+        return 2
+    pattern, files = rest[0], rest[1:]
+    ignore = any("i" in f for f in flags)
+    invert = any("v" in f for f in flags)
+    text = env.stdin or "" if not files else "".join(env.files.get(_abs(f, env), "") for f in files)
+    try:
+        rx = re.compile(pattern, re.IGNORECASE if ignore else 0)
+    except re.error:
+        rx = re.compile(re.escape(pattern), re.IGNORECASE if ignore else 0)
+    hits = [line for line in text.splitlines() if bool(rx.search(line)) != invert]
+    for line in hits:
+        env.out(line + "\n")
+    return 0 if hits else 1
+    yield  # pragma: no cover
+
+
+def _head_tail(tail: bool) -> Callable[[list[str], Env], Run]:
+    def run(args: list[str], env: Env) -> Run:
+        n = 10
+        files = []
+        i = 0
+        while i < len(args):
+            if args[i] == "-n" and i + 1 < len(args) and args[i + 1].isdigit():
+                n = int(args[i + 1])
+                i += 2
+                continue
+            if args[i].startswith("-") and args[i][1:].isdigit():
+                n = int(args[i][1:])
+            else:
+                files.append(args[i])
+            i += 1
+        text = env.stdin or "" if not files else env.files.get(_abs(files[0], env), "")
+        lines = text.splitlines()
+        for line in (lines[-n:] if tail else lines[:n]) if n else []:
+            env.out(line + "\n")
+        return 0
+        yield  # pragma: no cover
+
+    return run
+
+
+# ---------------------------------------------------------------- the network tools
+
+
+def _url(raw: str) -> tuple[str, int, str]:
+    rest = raw.split("://", 1)[1] if "://" in raw else raw
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    return host, int(port) if port.isdigit() else 80, "/" + path
+
+
+def _nslookup(args: list[str], env: Env) -> Run:
+    names = [a for a in args if not a.startswith("-")]
+    if not names or env.net is None:
+        env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]")
+        return 1
+    name = names[0]
+    env.out("Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n")
+    found = env.net.resolve(name, env.namespace)
+    if found is None:
+        for fqdn in env.net.candidates(name, env.namespace):
+            env.out(f"** server can't find {fqdn}: NXDOMAIN\n\n")
+        return 1
+    fqdn, ip = found
+    env.out(f"Name:\t{fqdn}\nAddress: {ip}\n\n")
+    return 0
+    yield  # pragma: no cover
+
+
+def _fetch(env: Env, url: str) -> Any:
+    host, port, path = _url(url)
+    found = env.net.resolve(host, env.namespace) if env.net is not None else None
+    if found is None:
+        return host, port, None, None
+    return host, port, found[1], env.net.connect(found[1], port, "GET", path)
+
+
+def _wget(args: list[str], env: Env) -> Run:
+    quiet = any(a in ("-q", "-qO-", "-qO") or (a.startswith("-q") and len(a) <= 4) for a in args)
+    to_stdout = any(a in ("-O-", "-qO-") for a in args) or ("-O" in args and args[args.index("-O") + 1:][:1] == ["-"])
+    timeout = 900.0
+    if "-T" in args and args.index("-T") + 1 < len(args):
+        timeout = float(args[args.index("-T") + 1])
+    urls = [a for a in args if not a.startswith("-") and a != "-" and (args.index(a) == 0 or args[args.index(a) - 1]
+                                                                       not in ("-O", "-T"))]
+    if not urls:
+        env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] URL...")
+        return 1
+    host, port, ip, outcome = _fetch(env, urls[0])
+    if ip is None:
+        env.err(f"wget: bad address '{host}'")
+        return 1
+    if not quiet:
+        env.err(f"Connecting to {host} ({ip}:{port})")
+    kind = type(outcome).__name__
+    if kind == "Refused":
+        env.err(f"wget: can't connect to remote host ({ip}): Connection refused")
+        return 1
+    if kind == "Unreachable":
+        yield Sleep(timeout)
+        env.err("wget: download timed out")
+        return 1
+    if outcome.status >= 400:
+        env.err(f"wget: server returned error: HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}".rstrip())
+        return 1
+    if to_stdout:
+        env.out(outcome.body)
+    else:
+        name = urls[0].rstrip("/").rsplit("/", 1)[-1] if urls[0].count("/") > 2 else "index.html"
+        env.files[_abs(name or "index.html", env)] = outcome.body
+        if not quiet:
+            env.err(f"saving to '{name}'\n{name:<18} 100% |********************************| {len(outcome.body):>5}  "
+                    f"0:00:00 ETA\n'{name}' saved")
+    return 0
+
+
+def _curl(args: list[str], env: Env) -> Run:
+    urls = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] not in
+                                                                         ("-o", "-m", "--max-time", "-X", "-H"))]
+    if not urls:
+        env.err("curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information")
+        return 2
+    timeout = 130.0
+    for flag in ("-m", "--max-time"):
+        if flag in args and args.index(flag) + 1 < len(args):
+            timeout = float(args[args.index(flag) + 1])
+    host, port, ip, outcome = _fetch(env, urls[0])
+    if ip is None:
+        env.err(f"curl: (6) Could not resolve host: {host}")
+        return 6
+    kind = type(outcome).__name__
+    if kind == "Refused":
+        env.err(f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server")
+        return 7
+    if kind == "Unreachable":
+        yield Sleep(timeout)
+        env.err(f"curl: (28) Failed to connect to {host} port {port} after {int(timeout * 1000)} ms: "
+                "Couldn't connect to server")
+        return 28
+    if ("-f" in args or "--fail" in args) and outcome.status >= 400:
+        env.err(f"curl: (22) The requested URL returned error: {outcome.status}")
+        return 22
+    if "-I" in args or "--head" in args:
+        env.out(f"HTTP/1.1 {outcome.status} {_REASONS.get(outcome.status, '')}\r\nContent-Type: "
+                f"{outcome.content_type}\r\nContent-Length: {len(outcome.body)}\r\n\r\n")
+    else:
+        env.out(outcome.body)
+    return 0
+
+
+def _nc(args: list[str], env: Env) -> Run:
+    rest = [a for a in args if not a.startswith("-")]
+    if len(rest) < 2 or not rest[1].isdigit() or env.net is None:
+        env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect")
+        return 1
+    host, port = rest[0], int(rest[1])
+    found = env.net.resolve(host, env.namespace)
+    if found is None:
+        env.err(f"nc: bad address '{host}'")
+        return 1
+    outcome = env.net.connect(found[1], port)
+    verbose = any("v" in a for a in args if a.startswith("-"))
+    if type(outcome).__name__ == "Unreachable":
+        yield Sleep(float(args[args.index("-w") + 1]) if "-w" in args and args.index("-w") + 1 < len(args) else 60)
+        env.err(f"nc: {host} ({found[1]}:{port}): Connection timed out")
+        return 1
+    if type(outcome).__name__ == "Refused":
+        env.err(f"nc: {host} ({found[1]}:{port}): Connection refused")
+        return 1
+    if verbose:
+        env.err(f"{host} ({found[1]}:{port}) open")
+    return 0
+
+
+def _ping(args: list[str], env: Env) -> Run:
+    rest = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] not in ("-c", "-W"))]
+    count = int(args[args.index("-c") + 1]) if "-c" in args and args.index("-c") + 1 < len(args) else 4
+    if not rest or env.net is None:
+        env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST")
+        return 1
+    found = env.net.resolve(rest[0], env.namespace)
+    if found is None:
+        env.err(f"ping: bad address '{rest[0]}'")
+        return 1
+    ip = found[1]
+    env.out(f"PING {rest[0]} ({ip}): 56 data bytes\n")
+    answers = env.net.ping(ip)
+    for seq in range(count):
+        if answers:
+            env.out(f"64 bytes from {ip}: seq={seq} ttl=63 time=0.081 ms\n")
+        yield Sleep(1.0)
+    received = count if answers else 0
+    env.out(f"\n--- {rest[0]} ping statistics ---\n{count} packets transmitted, {received} packets received, "
+            f"{0 if answers else 100}% packet loss\n")
+    if answers:
+        env.out("round-trip min/avg/max = 0.061/0.071/0.081 ms\n")
+    return 0 if answers else 1
+
+
+_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently",
+            302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            418: "I'm a teapot", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+            503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
 COMMANDS: dict[str, Callable[[list[str], Env], Run]] = {
     "sleep": _sleep, "echo": _echo, "printf": _printf, "exit": _exit, "true": _const(0), "false": _const(1),
     ":": _const(0), "cat": _cat, "env": _env, "printenv": _env, "touch": _touch, "rm": _rm, "mkdir": _mkdir,
-    "test": _test, "[": _test, "hostname": _hostname, "date": _date, "sh": _sh,
+    "test": _test, "[": _test, "hostname": _hostname, "date": _date, "sh": _sh, "ash": _sh, "bash": _sh,
+    "ls": _ls, "cd": _cd, "pwd": _pwd, "ps": _ps, "id": _id, "whoami": _whoami, "uname": _uname, "grep": _grep,
+    "head": _head_tail(False), "tail": _head_tail(True), "nslookup": _nslookup, "wget": _wget, "curl": _curl,
+    "nc": _nc, "ping": _ping,
+}
+BUILTINS = frozenset({"echo", "printf", "exit", "true", "false", ":", "test", "[", "cd", "pwd"})
+_BASE = frozenset({"sleep", "cat", "env", "printenv", "touch", "rm", "mkdir", "hostname", "date", "sh", "ls", "id",
+                   "whoami", "uname", "grep", "head", "tail"})
+TOOLSETS: dict[str, frozenset[str]] = {
+    "busybox": _BASE | {"ash", "ps", "nslookup", "wget", "nc", "ping"},
+    "busybox+curl": _BASE | {"ash", "ps", "nslookup", "wget", "nc", "ping", "curl"},
+    "gnu": _BASE | {"bash", "curl"},
+    "gnu-bare": _BASE | {"bash"},
+    "none": frozenset(),
 }

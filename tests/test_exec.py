@@ -1,0 +1,159 @@
+"""kubectl exec against the simulator: one-off commands, exit codes, an interactive shell through a
+pty, and diagnosing Services from inside the cluster (DNS, wget, a wrong targetPort)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import time
+
+import pytest
+from kube import SimServer
+
+
+@pytest.fixture(scope="module")
+def net(sim: SimServer) -> str:
+    ns = "exec-tests"
+    manifest = f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {ns}}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: exec-other}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: client, namespace: {ns}}}
+spec:
+  containers: [{{name: client, image: "busybox:1.36", command: [sleep, "3600"],
+                env: [{{name: GREETING, value: hello}}]}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: exec-other}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec: {{containers: [{{name: web, image: "nginx:1.27"}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: exec-other}}
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 80, targetPort: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: broken, namespace: exec-other}}
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 80, targetPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: empty, namespace: {ns}}}
+spec:
+  selector: {{app: nothing}}
+  ports: [{{port: 80}}]
+"""
+    assert sim.run("apply", "-f", "-", stdin=manifest).ok
+    assert sim.run("wait", "--for=condition=Ready", "pod/client", "-n", ns, "--timeout=60s").ok
+    assert sim.run("rollout", "status", "deploy/web", "-n", "exec-other", "--timeout=60s").ok
+    return ns
+
+
+def test_one_off_output_and_exit_codes(sim: SimServer, net: str) -> None:
+    ok = sim.run("exec", "client", "-n", net, "--", "sh", "-c", "echo out; echo err >&2; echo $GREETING")
+    assert ok.ok and (ok.stdout, ok.stderr) == ("out\nhello\n", "err\n")
+    failed = sim.run("exec", "client", "-n", net, "--", "sh", "-c", "exit 3")
+    assert failed.code == 3 and failed.stderr.strip() == "command terminated with exit code 3"
+    missing = sim.run("exec", "client", "-n", net, "--", "bash")
+    assert missing.code == 1
+    assert 'exec: "bash": executable file not found in $PATH' in missing.stderr
+    unknown = sim.run("exec", "client", "-n", net, "--", "sh", "-c", "frobnicate")
+    assert unknown.code == 127 and "sh: frobnicate: not found" in unknown.stderr
+
+
+def test_files_kubelet_writes(sim: SimServer, net: str) -> None:
+    resolv = sim.run("exec", "client", "-n", net, "--", "cat", "/etc/resolv.conf").stdout
+    assert resolv == (f"search {net}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+                      "options ndots:5\n")
+    hosts = sim.run("exec", "client", "-n", net, "--", "cat", "/etc/hosts").stdout
+    assert hosts.startswith("# Kubernetes-managed hosts file.\n") and hosts.rstrip().endswith("\tclient")
+    assert sim.run("exec", "client", "-n", net, "--", "hostname").stdout == "client\n"
+
+
+def test_dns_and_http_from_inside(sim: SimServer, net: str) -> None:
+    same_ns_fail = sim.run("exec", "client", "-n", net, "--", "nslookup", "web")
+    assert same_ns_fail.code == 1 and f"** server can't find web.{net}.svc.cluster.local: NXDOMAIN" in \
+        same_ns_fail.stdout
+    cross = sim.run("exec", "client", "-n", net, "--", "nslookup", "web.exec-other")
+    assert cross.ok and "Name:\tweb.exec-other.svc.cluster.local\nAddress: 10.96." in cross.stdout
+    page = sim.run("exec", "client", "-n", net, "--", "wget", "-qO-", "http://web.exec-other")
+    assert page.ok and "<title>Welcome to nginx!</title>" in page.stdout
+    broken = sim.run("exec", "client", "-n", net, "--", "wget", "-qO-", "http://broken.exec-other")
+    assert broken.code == 1 and "wget: can't connect to remote host (10.96." in broken.stderr
+    assert "): Connection refused" in broken.stderr
+    empty = sim.run("exec", "client", "-n", net, "--", "wget", "-qO-", "-T", "2", "http://empty")
+    assert empty.code == 1 and "Connection refused" in empty.stderr
+    ping = sim.run("exec", "client", "-n", net, "--", "ping", "-c", "1", "web.exec-other")
+    assert ping.code == 1 and "100% packet loss" in ping.stdout
+
+
+def _read(fd: int, seconds: float) -> str:
+    out = b""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out.decode(errors="replace")
+
+
+def test_interactive_shell_through_a_pty(sim: SimServer, net: str) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child becomes kubectl on a real terminal
+        os.environ["KUBECONFIG"] = str(sim.kubeconfig)
+        os.execv(str(sim.kubectl), ["kubectl", "exec", "-it", "client", "-n", net, "--", "sh"])
+    try:
+        assert _read(fd, 3).endswith("/ # ")
+        os.write(fd, b"echo $GREETING\r")
+        assert "hello\r\n/ # " in _read(fd, 2)
+        os.write(fd, b"cd /etc; pwd\r")
+        assert "/etc\r\n/etc # " in _read(fd, 2)
+        os.write(fd, b"ecxo\x7f\x7fho fixed\r")
+        assert "fixed\r\n" in _read(fd, 2)
+        os.write(fd, b"sleep 100\x03")
+        assert _read(fd, 1)  # Ctrl-C on a line being typed starts a fresh prompt
+        os.write(fd, b"\rexit 5\r")
+        _read(fd, 3)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.WEXITSTATUS(status) == 5
+
+
+def test_exec_into_a_container_that_is_not_running(sim: SimServer, net: str) -> None:
+    manifest = f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: pulling, namespace: {net}}}
+spec:
+  containers: [{{name: app, image: "nginx:0.0.0-nope"}}]
+"""
+    assert sim.run("apply", "-f", "-", stdin=manifest).ok
+    result = sim.run("exec", "pulling", "-n", net, "--", "sh")
+    assert result.code == 1
+    assert result.stderr.strip() == 'error: unable to upgrade connection: container not found ("app")'
