@@ -305,14 +305,14 @@ class NodeAgent:
         c.started_at = self.now
         self.event(pod, "Normal", "Created", "Container created", c.name, c.init)
         try:
-            model = model_for(repo, argv)
+            model = model_for(repo, argv, repo.tools_for(ref.tag))
         except StartError as exc:
             self._start_failed(rt, c, pod, str(exc))
             return
         def write(text: str) -> None:
             c.log(self.now, text)
 
-        proc = model(argv, env, {**rt.files, **files}, repo.tools, rt.hostname, self.ctx.ids.rng, write,
+        proc = model(argv, env, {**rt.files, **files}, repo.tools_for(ref.tag), rt.hostname, self.ctx.ids.rng, write,
                      lambda: self.now)
         proc.net, proc.namespace = self.kubelet.net, rt.namespace
         c.proc = proc
@@ -601,7 +601,7 @@ class NodeAgent:
                 files = volume_files(self.ctx.store, pod, c.spec)
                 repo = images.lookup(ref) or images.Repo((), 0, "shell", cmd=("sh",))
                 argv = resolve_argv(repo, c.spec)
-                model = model_for(repo, argv)
+                model = model_for(repo, argv, repo.tools_for(ref.tag))
             except (images.InvalidImage, ConfigError, MountError, StartError):
                 self._exited(rt, c, 137, "Error")
                 return
@@ -611,7 +611,7 @@ class NodeAgent:
                 if not quiet[0]:
                     c.log(self.now, text)
 
-            proc = model(argv, {**dict(repo.env), **env}, {**rt.files, **files}, repo.tools, rt.hostname,
+            proc = model(argv, {**dict(repo.env), **env}, {**rt.files, **files}, repo.tools_for(ref.tag), rt.hostname,
                          self.ctx.ids.rng, write, lambda: self.now)
             proc.net, proc.namespace = self.kubelet.net, rt.namespace
             c.proc = proc

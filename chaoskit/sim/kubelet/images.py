@@ -32,6 +32,12 @@ class Repo:
     env: tuple[tuple[str, str], ...] = ()
     sizes: dict[str, int] = field(default_factory=dict)
 
+    def tools_for(self, tag: str) -> str:
+        """Alpine variants of Debian-based images carry busybox's applets instead (wget, nslookup, nc)."""
+        if "alpine" in tag and self.tools.startswith("gnu"):
+            return "busybox+curl"
+        return self.tools
+
 
 _NGINX_TAGS = ("1.25", "1.25.5", "1.26", "1.26.3", "1.27", "1.27.0", "1.27.3", "1.27.4", "1.27.5", "1.28",
                "1.28.0", "1.29", "1.29.0", "1.29.1", "stable", "mainline", "latest", "alpine", "alpine-slim",

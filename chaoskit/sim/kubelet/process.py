@@ -312,11 +312,11 @@ MODELS: dict[str, type[Process]] = {
 }
 
 
-def model_for(repo: Repo, argv: list[str]) -> type[Process]:
+def model_for(repo: Repo, argv: list[str], tools: str | None = None) -> type[Process]:
     """Pick the model: the image's own program unless the command runs something else."""
     program = argv[0] if argv else ""
     base = program.rsplit("/", 1)[-1]
-    if (program in SHELLS or base in COMMANDS) and base in TOOLSETS.get(repo.tools, frozenset()):
+    if (program in SHELLS or base in COMMANDS) and base in TOOLSETS.get(tools or repo.tools, frozenset()):
         return ShellProcess
     if repo.model == "nginx" and (program == "/docker-entrypoint.sh" or base == "nginx"):
         return NginxProcess
