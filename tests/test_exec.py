@@ -157,3 +157,23 @@ spec:
     result = sim.run("exec", "pulling", "-n", net, "--", "sh")
     assert result.code == 1
     assert result.stderr.strip() == 'error: unable to upgrade connection: container not found ("app")'
+
+
+def test_top_shows_the_models_usage(sim: SimServer) -> None:
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata: {name: hog, namespace: exec-tests}
+spec:
+  containers:
+  - name: hog
+    image: ghcr.io/stefanprodan/podinfo:6.7.1
+    command: [./podinfo, --stress-memory=300, --stress-cpu=1]
+"""
+    assert sim.run("apply", "-f", "-", stdin=manifest).ok
+    assert sim.run("wait", "--for=condition=Ready", "pod/hog", "-n", "exec-tests", "--timeout=60s").ok
+    pods = sim.run("top", "pod", "hog", "-n", "exec-tests")
+    assert pods.ok and pods.stdout.splitlines()[1].split() == ["hog", "1001m", "312Mi"]
+    nodes = sim.run("top", "nodes")
+    assert nodes.ok and nodes.stdout.startswith("NAME ") and "CPU(%)" in nodes.stdout
+    assert len(nodes.stdout.splitlines()) == 4

@@ -81,7 +81,13 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("Lease", "leases", group="coordination.k8s.io", has_status=False),
     KindInfo("Ingress", "ingresses", group="networking.k8s.io", short_names=("ing",), subresources=("status",)),
     KindInfo("IngressClass", "ingressclasses", group="networking.k8s.io", namespaced=False, has_status=False),
+    # Served from the kubelets' live numbers, never stored (metrics-server's API).
+    KindInfo("NodeMetrics", "nodes", group="metrics.k8s.io", version="v1beta1", namespaced=False, has_status=False,
+             verbs=("get", "list")),
+    KindInfo("PodMetrics", "pods", group="metrics.k8s.io", version="v1beta1", has_status=False,
+             verbs=("get", "list")),
 )
+STORED = tuple(k for k in KINDS if k.group != "metrics.k8s.io")
 
 BY_KIND: dict[str, KindInfo] = {k.kind: k for k in KINDS}
 
@@ -96,7 +102,7 @@ def info(kind: str) -> KindInfo:
 def resolve(name: str) -> KindInfo:
     """Find a kind by plural, singular, short name or Kind, as kubectl users type them."""
     lowered = name.lower()
-    for k in KINDS:
+    for k in STORED:
         if lowered in (k.plural, k.singular, k.kind.lower(), k.qualified) or lowered in k.short_names:
             return k
     raise NotFound(f'the server doesn\'t have a resource type "{name}"')

@@ -14,7 +14,7 @@ from typing import Any
 from chaoskit.errors import ConfigError
 from chaoskit.sim.cluster import Cluster, ClusterConfig
 from chaoskit.sim.controllers.base import Timings
-from chaoskit.sim.kinds import KINDS
+from chaoskit.sim.kinds import STORED
 from chaoskit.sim.topology import NodeShape, Topology
 
 FILE = "snapshot.json"
@@ -31,7 +31,7 @@ def state(cluster: Cluster) -> dict[str, Any]:
         "rv": cluster.store.rv,
         "next_cluster_ip": cluster.store._next_ip,
         "rng": _rng_state(cluster.ids.rng),
-        "objects": [obj for k in KINDS for obj in cluster.store.list(k.kind)],
+        "objects": [obj for k in STORED for obj in cluster.store.list(k.kind)],
         "kubelets": {name: agent.snapshot() for name, agent in cluster.kubelet.agents.items()},
     }
 

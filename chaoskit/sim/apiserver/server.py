@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound
-from chaoskit.sim.apiserver import discovery, openapi, resources, streams, subresources
+from chaoskit.sim.apiserver import discovery, metrics, openapi, resources, streams, subresources
 from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.clock import iso_micro
@@ -195,6 +195,11 @@ class ApiServer:
             audit.verb = "get"
             return await self.logs(request, target, query)
         watching = query.get("watch") in ("true", "1") or target.legacy_watch
+        if target.kind.group == "metrics.k8s.io":
+            audit.verb = "get" if target.name else "list"
+            if method != "GET" or watching:
+                raise MethodNotAllowed()
+            return json_response(metrics.answer(self.cluster, target, query))
         if method == "GET":
             if target.name is None:
                 audit.verb = "watch" if watching else "list"

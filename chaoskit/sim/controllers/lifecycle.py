@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chaoskit.sim.controllers.base import Controller
-from chaoskit.sim.kinds import BY_KIND, KINDS
+from chaoskit.sim.kinds import BY_KIND, STORED
 from chaoskit.sim.objects import Obj, clone
 
 ROOT_CA = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIchaoskitsimulatorrootca\n-----END CERTIFICATE-----\n"
@@ -34,7 +34,7 @@ class GarbageCollector(Controller):
 
     def dependents(self, uid: str) -> list[Obj]:
         out = []
-        for k in KINDS:
+        for k in STORED:
             out += self.store.by_index(k.kind, "owner", uid)
         return out
 
@@ -75,7 +75,7 @@ class GarbageCollector(Controller):
         if obj is None:
             return
         for ref in obj["metadata"].get("ownerReferences") or []:
-            owner_kind = next((k for k in KINDS if k.kind == ref.get("kind")), None)
+            owner_kind = next((k for k in STORED if k.kind == ref.get("kind")), None)
             if owner_kind is None:
                 return
             owner = self.store.try_get(ref["kind"], ns if owner_kind.namespaced else "", ref["name"])
@@ -117,14 +117,14 @@ class NamespaceController(Controller):
             self._populate(key)
             return
         remaining = 0
-        for k in KINDS:
+        for k in STORED:
             if not k.namespaced:
                 continue
             for obj in self.store.list(k.kind, key):
                 remaining += 1
                 if "deletionTimestamp" not in obj["metadata"]:
                     self.store.delete(k.kind, key, obj["metadata"]["name"])
-        if remaining == 0 or not any(self.store.list(k.kind, key) for k in KINDS if k.namespaced):
+        if remaining == 0 or not any(self.store.list(k.kind, key) for k in STORED if k.namespaced):
             self.store.finalize("Namespace", "", key)
 
     def _populate(self, ns: str) -> None:
