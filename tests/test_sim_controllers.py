@@ -321,3 +321,46 @@ def test_events_expire_after_an_hour(cluster: Cluster) -> None:
     cluster.advance(4000)
     assert not events(cluster, cluster.store.get("Pod", "default", "a"))
     assert get_path(cluster.store.get("Pod", "default", "a"), "status.phase") == "Running"
+
+
+def test_cronjob_runs_on_the_simulator_clock(cluster: Cluster) -> None:
+    cj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick", "namespace": "default"},
+          "spec": {"schedule": "*/2 * * * *", "successfulJobsHistoryLimit": 2, "jobTemplate": {"spec": {
+              "template": {"spec": {"restartPolicy": "OnFailure", "containers": [
+                  {"name": "t", "image": "busybox:1.36", "command": ["sh", "-c", "echo tick"]}]}}}}}}
+    cluster.apply(cj)
+    cluster.advance(9 * 60)
+    jobs = cluster.store.list("Job", "default")
+    assert len(jobs) == 2  # four runs, the history limit keeps the last two
+    assert all(j["metadata"]["name"].startswith("tick-") for j in jobs)
+    current = cluster.store.get("CronJob", "default", "tick")
+    assert current["status"]["lastScheduleTime"].endswith(":08:00Z")
+    assert "lastSuccessfulTime" in current["status"]
+    msgs = messages(cluster, current)
+    assert sum(m.startswith("Created job tick-") for m in msgs) == 4
+    assert any(m.startswith("Saw completed job: tick-") and m.endswith("condition: Complete") for m in msgs)
+    assert any(m.startswith("Deleted job tick-") for m in msgs)
+
+
+def test_cronjob_forbid_and_suspend(cluster: Cluster) -> None:
+    cj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "slow", "namespace": "default"},
+          "spec": {"schedule": "* * * * *", "concurrencyPolicy": "Forbid", "jobTemplate": {"spec": {
+              "template": {"spec": {"restartPolicy": "Never", "containers": [
+                  {"name": "t", "image": "busybox:1.36", "command": ["sleep", "150"]}]}}}}}}
+    cluster.apply(cj)
+    cluster.advance(150)
+    assert len(cluster.store.list("Job", "default")) == 1
+    assert "Not starting job because prior execution is running and concurrency policy is Forbid" in \
+        messages(cluster, cluster.store.get("CronJob", "default", "slow"), "JobAlreadyActive")
+    cluster.store.mutate("CronJob", "default", "slow", lambda c: c["spec"].update(suspend=True))
+    count = len(cluster.store.list("Job", "default"))
+    cluster.advance(300)
+    assert len(cluster.store.list("Job", "default")) == count
+    import pytest as _pytest
+
+    from chaoskit.errors import Invalid
+
+    bad = dict(cj, metadata={"name": "bad", "namespace": "default"})
+    bad["spec"] = dict(cj["spec"], schedule="every tuesday")
+    with _pytest.raises(Invalid, match="unparseable schedule"):
+        cluster.store.create(bad)

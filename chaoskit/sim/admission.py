@@ -262,6 +262,38 @@ def default_service(obj: Obj, allocate_ip: Callable[[], str], allocate_node_port
     obj.setdefault("status", {"loadBalancer": {}})
 
 
+def default_cronjob(obj: Obj) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    template = spec.setdefault("jobTemplate", {}).setdefault("spec", {}).setdefault("template", {})
+    template.setdefault("metadata", {})
+    default_pod_spec(template.setdefault("spec", {}))
+    obj.setdefault("status", {})
+
+
+def _validate_cronjob(obj: Obj) -> list[Cause]:
+    from croniter import croniter
+
+    causes: list[Cause] = []
+    schedule = get_path(obj, "spec.schedule")
+    if not schedule:
+        causes.append(required("spec.schedule"))
+    elif "TZ" in str(schedule):
+        causes.append(invalid_value("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone "
+                                    "field instead"))
+    elif not croniter.is_valid(str(schedule)):
+        causes.append(invalid_value("spec.schedule", schedule, f"unparseable schedule: {schedule}"))
+    policy = get_path(obj, "spec.concurrencyPolicy")
+    if policy not in ("Allow", "Forbid", "Replace"):
+        causes.append(unsupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))
+    causes += validate_pod_spec(get_path(obj, "spec.jobTemplate.spec.template.spec"),
+                                "spec.jobTemplate.spec.template.spec", ("OnFailure", "Never"))
+    return causes
+
+
 def default_namespace(obj: Obj) -> None:
     name = obj["metadata"]["name"]
     obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = name
@@ -492,6 +524,7 @@ def validate(obj: Obj, info: KindInfo, old: Obj | None = None) -> None:
         "Job": lambda o: validate_pod_spec(get_path(o, "spec.template.spec"), "spec.template.spec",
                                            ("OnFailure", "Never")),
         "Service": _validate_service,
+        "CronJob": _validate_cronjob,
     }
     check = spec_checks.get(info.kind)
     if check is not None:

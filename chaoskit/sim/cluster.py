@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from chaoskit.errors import InternalError
 from chaoskit.sim.clock import DEFAULT_START, Loop
 from chaoskit.sim.controllers.base import Controller, Ctx, Timings
+from chaoskit.sim.controllers.cronjob import CronJobController
 from chaoskit.sim.controllers.daemonset import DaemonSetController
 from chaoskit.sim.controllers.deployment import DeploymentController
 from chaoskit.sim.controllers.endpoints import EndpointsController
@@ -60,20 +61,22 @@ class Cluster:
         self.replicasets = ReplicaSetController(self.ctx)
         self.daemonsets = DaemonSetController(self.ctx)
         self.jobs = JobController(self.ctx)
+        self.cronjobs = CronJobController(self.ctx)
         self.endpoints = EndpointsController(self.ctx)
         self.scheduler = Scheduler(self.ctx)
         self.node_lifecycle = NodeLifecycleController(self.ctx)
         self.taint_eviction = TaintEvictionController(self.ctx)
         self.kubelet = Kubelet(self.ctx)
         self.controllers: list[Controller] = [
-            self.namespaces, self.gc, self.deployments, self.replicasets, self.daemonsets, self.jobs,
+            self.namespaces, self.gc, self.deployments, self.replicasets, self.daemonsets, self.cronjobs, self.jobs,
             self.scheduler, self.kubelet, self.endpoints, self.taint_eviction, self.node_lifecycle,
         ]
         routes: dict[str, list[Controller]] = {
             "Deployment": [self.deployments], "ReplicaSet": [self.deployments, self.replicasets],
             "Pod": [self.deployments, self.replicasets, self.daemonsets, self.jobs, self.endpoints,
                     self.scheduler, self.taint_eviction, self.kubelet],
-            "DaemonSet": [self.daemonsets], "Job": [self.jobs], "Service": [self.endpoints],
+            "DaemonSet": [self.daemonsets], "Job": [self.jobs, self.cronjobs], "CronJob": [self.cronjobs],
+            "Service": [self.endpoints],
             "Node": [self.daemonsets, self.scheduler, self.taint_eviction],
         }
         self._routes = routes

@@ -76,6 +76,8 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("DaemonSet", "daemonsets", group="apps", short_names=("ds",), categories=("all",),
              has_generation=True, subresources=("status",)),
     KindInfo("Job", "jobs", group="batch", categories=("all",), has_generation=True, subresources=("status",)),
+    KindInfo("CronJob", "cronjobs", group="batch", short_names=("cj",), categories=("all",), has_generation=True,
+             subresources=("status",)),
     KindInfo("EndpointSlice", "endpointslices", group="discovery.k8s.io", has_status=False,
              fields=frozenset({"addressType"})),
     KindInfo("Lease", "leases", group="coordination.k8s.io", has_status=False),

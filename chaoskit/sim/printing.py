@@ -311,6 +311,16 @@ def ingress_cells(ing: Obj, now: float) -> list[Any]:
             _age(ing, now)]
 
 
+def cronjob_cells(cj: Obj, now: float) -> list[Any]:
+    active = len(get_path(cj, "status.active", []) or [])
+    last = get_path(cj, "status.lastScheduleTime")
+    names, images = (",".join(c.get("name", "") for c in cs), ",".join(c.get("image", "") for c in cs)) if (
+        cs := get_path(cj, "spec.jobTemplate.spec.template.spec.containers", []) or []) else ("", "")
+    return [cj["metadata"]["name"], get_path(cj, "spec.schedule", ""), get_path(cj, "spec.timeZone") or "<none>",
+            "True" if get_path(cj, "spec.suspend") else "False", active, since(last, now) if last else "<none>",
+            _age(cj, now), names, images, format_selector(get_path(cj, "spec.jobTemplate.spec.selector"))]
+
+
 CellFn = Callable[[Obj, float], list[Any]]
 
 _NAME = Column("Name", format="name", description="Name must be unique within a namespace.")
@@ -330,6 +340,8 @@ TABLES: dict[str, tuple[list[Column], CellFn]] = {
                    Column("Up-to-date", "integer"), Column("Available", "integer"), Column("Node Selector"), _AGE,
                    *_WORKLOAD_WIDE], daemonset_cells),
     "Job": ([_NAME, Column("Status"), Column("Completions"), Column("Duration"), _AGE, *_WORKLOAD_WIDE], job_cells),
+    "CronJob": ([_NAME, Column("Schedule"), Column("Timezone"), Column("Suspend"), Column("Active", "integer"),
+                 Column("Last Schedule"), _AGE, *_WORKLOAD_WIDE], cronjob_cells),
     "Service": ([_NAME, Column("Type"), Column("Cluster-IP"), Column("External-IP"), Column("Port(s)"), _AGE,
                  Column("Selector", priority=1)], service_cells),
     "Endpoints": ([_NAME, Column("Endpoints"), _AGE], endpoints_cells),

@@ -255,6 +255,8 @@ class Store:
             admission.default_daemonset(obj)
         elif kind == "Job":
             admission.default_job(obj)
+        elif kind == "CronJob":
+            admission.default_cronjob(obj)
         elif kind == "Service":
             admission.default_service(obj, self.allocate_cluster_ip, self.allocate_node_port)
         elif kind == "Namespace":
@@ -347,7 +349,7 @@ class Store:
         elif k.has_status and kind != "Namespace":
             new.pop("status", None)
         if subresource is None:
-            if kind in ("Deployment", "ReplicaSet", "DaemonSet"):
+            if kind in ("Deployment", "ReplicaSet", "DaemonSet", "CronJob"):
                 self._default(k, new)
             if kind == "Service":
                 admission.default_service(new, lambda: str(get_path(old, "spec.clusterIP")),

@@ -57,6 +57,14 @@ KINDS: dict[str, Schema] = {
         "parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy", "successPolicy", "backoffLimit",
         "backoffLimitPerIndex", "maxFailedIndexes", "selector", "manualSelector", "ttlSecondsAfterFinished",
         "completionMode", "suspend", "podReplacementPolicy", "managedBy", template=TEMPLATE)),
+    "CronJob": _fields(*TOP, metadata=META, spec=_fields(
+        "schedule", "timeZone", "startingDeadlineSeconds", "concurrencyPolicy", "suspend",
+        "successfulJobsHistoryLimit", "failedJobsHistoryLimit",
+        jobTemplate=_fields(metadata=META, spec=_fields(
+            "parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy", "successPolicy",
+            "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "selector", "manualSelector",
+            "ttlSecondsAfterFinished", "completionMode", "suspend", "podReplacementPolicy", "managedBy",
+            template=TEMPLATE)))),
     "Service": _fields(*TOP, metadata=META, spec=_fields(
         "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity", "loadBalancerIP",
         "loadBalancerSourceRanges", "externalName", "externalTrafficPolicy", "healthCheckNodePort",
