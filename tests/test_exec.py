@@ -177,3 +177,27 @@ spec:
     nodes = sim.run("top", "nodes")
     assert nodes.ok and nodes.stdout.startswith("NAME ") and "CPU(%)" in nodes.stdout
     assert len(nodes.stdout.splitlines()) == 4
+
+
+def test_debug_attaches_a_busybox_shell_to_a_pod(sim: SimServer, net: str) -> None:
+    assert sim.run("rollout", "status", "deploy/web", "-n", "exec-other", "--timeout=60s").ok
+    pod = sim.run("get", "pods", "-n", "exec-other", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["KUBECONFIG"] = str(sim.kubeconfig)
+        os.execv(str(sim.kubectl), ["kubectl", "debug", "-it", pod, "-n", "exec-other", "--image=busybox:1.36",
+                                    "--target=web"])
+    try:
+        banner = _read(fd, 8)
+        assert "Defaulting debug container name to debugger-" in banner and banner.endswith("/ # ")
+        os.write(fd, b"wget -qO- http://localhost | grep title\r")
+        assert "<title>Welcome to nginx!</title>" in _read(fd, 3)
+        os.write(fd, b"exit 0\r")
+        assert "Session ended" in _read(fd, 3)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.WEXITSTATUS(status) == 0
+    statuses = sim.run("get", "pod", pod, "-n", "exec-other", "-o",
+                       "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}")
+    assert statuses.stdout == "0"

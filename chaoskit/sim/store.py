@@ -20,6 +20,7 @@ from chaoskit.errors import (
     BadRequest,
     Forbidden,
     Gone,
+    Invalid,
     NotFound,
     already_exists,
     conflict,
@@ -338,6 +339,15 @@ class Store:
             new["spec"] = {**old["spec"], "nodeName": node_name}
             new["status"] = status
             nmd = new["metadata"] = dict(old["metadata"])
+        elif subresource == "ephemeralcontainers":
+            eph = get_path(new, "spec.ephemeralContainers") or []
+            new = dict(old)
+            new["spec"] = {**old["spec"], "ephemeralContainers": eph}
+            nmd = new["metadata"] = dict(old["metadata"])
+            old_names = [c.get("name") for c in get_path(old, "spec.ephemeralContainers", []) or []]
+            if [c.get("name") for c in eph][:len(old_names)] != old_names:
+                raise Invalid(f'Pod "{md.get("name")}" is invalid: spec.ephemeralContainers: Forbidden: existing '
+                              "ephemeral containers may not be removed", None)
         elif subresource == "status":
             status = new.get("status")
             new = dict(old)

@@ -196,7 +196,7 @@ def update(cluster: Cluster, target: Target, body: Any, query: dict[str, str]) -
     existing = cluster.store.try_get(target.kind.kind, target.namespace or "", target.name)
     if existing is None:
         raise not_found(target.kind.plural, target.name, target.kind.group)
-    sub = target.subresource if target.subresource in ("status",) else None
+    sub = target.subresource if target.subresource in ("status", "ephemeralcontainers") else None
     return Reply(200, cluster.store.update(obj, subresource=sub, dry_run=query.get("dryRun") == "All"), warnings)
 
 
@@ -257,7 +257,7 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
         raise BadRequest("the patch changed the object's name, namespace or uid, which cannot change")
     md["resourceVersion"] = live["metadata"]["resourceVersion"]
     result["kind"], result["apiVersion"] = live["kind"], live["apiVersion"]
-    sub = "status" if target.subresource == "status" else None
+    sub = target.subresource if target.subresource in ("status", "ephemeralcontainers") else None
     return Reply(200, cluster.store.update(result, subresource=sub, dry_run=query.get("dryRun") == "All"), warnings)
 
 

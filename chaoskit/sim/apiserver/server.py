@@ -37,11 +37,8 @@ VERSION = {
     "platform": "linux/amd64",
 }
 UNSUPPORTED_STREAMS = {
-    "attach": "kubectl attach is not available on the chaoskit simulator yet; use kubectl logs -f instead",
     "portforward": "kubectl port-forward is not available on the chaoskit simulator yet; use "
                    "kubectl get --raw /api/v1/namespaces/NAMESPACE/services/NAME:PORT/proxy/PATH instead",
-    "ephemeralcontainers": "kubectl debug is not available on the chaoskit simulator yet; use kubectl logs and "
-                           "kubectl describe instead",
     "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
 }
 BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
@@ -179,10 +176,10 @@ class ApiServer:
         if "protobuf" in content_type and method in ("POST", "PUT", "PATCH"):
             raise resources.UnsupportedMedia()
         sub = target.subresource
-        if sub == "exec" and target.name is not None:
+        if sub in ("exec", "attach") and target.name is not None:
             audit.verb = "create" if method == "POST" else "get"
-            return await streams.exec_stream(request, self.cluster, target.namespace or "default", target.name,
-                                             self.speed)
+            stream = streams.exec_stream if sub == "exec" else streams.attach_stream
+            return await stream(request, self.cluster, target.namespace or "default", target.name, self.speed)
         if sub in UNSUPPORTED_STREAMS:
             audit.verb = "create" if method == "POST" else "get"
             raise BadRequest(UNSUPPORTED_STREAMS[sub])

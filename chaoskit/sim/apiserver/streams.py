@@ -52,7 +52,7 @@ class ExecSession:
         self.pending: list[tuple[int, str]] = []
         self.env = Env(dict(proc.env), proc.files, self._out, self._err, proc.style, proc.hostname,
                        tools=proc.shell_env(self._out, self._err).tools, net=proc.net, namespace=proc.namespace,
-                       argv0=" ".join(proc.argv))
+                       argv0=" ".join(proc.argv), pod_ip=proc.pod_ip)
 
     def _out(self, text: str) -> None:
         self.pending.append((STDOUT, text))
@@ -191,3 +191,50 @@ async def exec_stream(request: web.Request, cluster: Cluster, namespace: str, na
     finally:
         await ws.close()
     return ws
+
+
+async def attach_stream(request: web.Request, cluster: Cluster, namespace: str, name: str,
+                        speed: float) -> web.StreamResponse:
+    """Attach to a container's main process: a waiting shell becomes interactive (kubectl debug);
+    any other process streams what it writes from now on."""
+    container = request.query.get("container") or None
+    proc = cluster.kubelet.exec_process(namespace, name, container)
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
+    if not ws.can_prepare(request).ok:
+        raise BadRequest("the chaoskit simulator serves kubectl attach over WebSocket (v5.channel.k8s.io) only; "
+                         "use kubectl v1.30 or newer")
+    await ws.prepare(request)
+    tty = request.query.get("tty") == "true"
+    session = ExecSession(ws, proc, tty, speed)
+    try:
+        if proc.interactive and proc.argv and proc.argv[0] in SHELLS:
+            code = await session.interactive(proc.argv[:1])
+            if code is not None:
+                proc.on_exit(code)  # the shell was the container's main process: the container ends
+                if not ws.closed:  # attach reports no exit code: the stream just ends
+                    await session.finish(proc.argv[:1], 0)
+        else:
+            await _follow_output(session, cluster, namespace, name, container)
+    finally:
+        await ws.close()
+    return ws
+
+
+async def _follow_output(session: ExecSession, cluster: Cluster, namespace: str, name: str,
+                         container: str | None) -> None:
+    target = container or ""
+    if not target:
+        pod = cluster.store.get("Pod", namespace, name)
+        target = pod["spec"]["containers"][0]["name"]
+    seen = len(cluster.kubelet.logs(namespace, name, target) or [])
+    reader = asyncio.ensure_future(session._until_closed())
+    try:
+        while not reader.done():
+            lines = cluster.kubelet.logs(namespace, name, target) or []
+            for _, line in lines[seen:]:
+                session.pending.append((STDOUT, line + "\n"))
+            seen = len(lines)
+            await session.flush()
+            await asyncio.wait([reader], timeout=0.2)
+    finally:
+        reader.cancel()

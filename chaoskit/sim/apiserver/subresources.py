@@ -30,7 +30,8 @@ def rfc3339_nano(t: float) -> str:
 
 def log_container(pod: Obj, container: str | None) -> str:
     names = [c["name"] for c in get_path(pod, "spec.containers", []) or []]
-    inits = [c["name"] for c in get_path(pod, "spec.initContainers", []) or []]
+    inits = [c["name"] for c in (get_path(pod, "spec.initContainers", []) or [])
+             + (get_path(pod, "spec.ephemeralContainers", []) or [])]
     name = pod["metadata"]["name"]
     if not container:
         if len(names) == 1:
@@ -45,7 +46,8 @@ def log_container(pod: Obj, container: str | None) -> str:
 def log_lines(cluster: Cluster, pod: Obj, container: str, previous: bool) -> list[tuple[float, str]]:
     name = pod["metadata"]["name"]
     statuses = (get_path(pod, "status.containerStatuses", []) or []) + \
-        (get_path(pod, "status.initContainerStatuses", []) or [])
+        (get_path(pod, "status.initContainerStatuses", []) or []) + \
+        (get_path(pod, "status.ephemeralContainerStatuses", []) or [])
     status: dict[str, Any] = next((s for s in statuses if s.get("name") == container), {})
     lines = cluster.kubelet.logs(pod["metadata"]["namespace"], name, container, previous)
     if previous:

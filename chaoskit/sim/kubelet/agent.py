@@ -67,7 +67,11 @@ class NodeAgent:
         return self.ctx.loop.now
 
     def event(self, pod: Obj, etype: str, reason: str, message: str, container: str = "", init: bool = False) -> None:
-        path = f"spec.{'initContainers' if init else 'containers'}{{{container}}}" if container else ""
+        group = "initContainers" if init else "containers"
+        rt = self.pods.get((pod["metadata"]["namespace"], pod["metadata"]["name"]))
+        if rt is not None and container in rt.ephemeral_order:
+            group = "ephemeralContainers"
+        path = f"spec.{group}{{{container}}}" if container else ""
         self.ctx.recorder.event(pod, etype, reason, message, "kubelet", host=self.name, field_path=path)
 
     def kick(self, rt: PodRuntime) -> None:
@@ -106,8 +110,16 @@ class NodeAgent:
             if rt.removed:
                 return
         else:
+            self._add_ephemerals(rt, pod)
             self._drive(rt, pod)
         self._write_status(rt, pod)
+
+    def _add_ephemerals(self, rt: PodRuntime, pod: Obj) -> None:
+        """kubectl debug adds ephemeral containers to a running pod; each starts once, never restarts."""
+        for spec in get_path(pod, "spec.ephemeralContainers", []) or []:
+            if spec.get("name") and spec["name"] not in rt.containers:
+                rt.containers[spec["name"]] = ContainerRuntime(spec=spec, ephemeral=True)
+                rt.ephemeral_order.append(spec["name"])
 
     def _forget(self, rt: PodRuntime) -> None:
         rt.removed = True
@@ -157,10 +169,15 @@ class NodeAgent:
         for c in rt.apps():
             if not c.busy and c.state != "running" and not self._stays_stopped(pod, c):
                 self._start_flow(rt, c)
+        for c in rt.ephemerals():
+            if not c.busy and c.state == "waiting" and not c.container_id:
+                self._start_flow(rt, c)
 
     def _stays_stopped(self, pod: Obj, c: ContainerRuntime) -> bool:
         if c.state != "terminated":
             return False
+        if c.ephemeral:
+            return True
         policy = get_path(pod, "spec.restartPolicy", "Always")
         if c.init:
             return c.exit_code == 0 or policy == "Never"
@@ -314,15 +331,18 @@ class NodeAgent:
 
         proc = model(argv, env, {**rt.files, **files}, repo.tools_for(ref.tag), rt.hostname, self.ctx.ids.rng, write,
                      lambda: self.now)
-        proc.net, proc.namespace = self.kubelet.net, rt.namespace
+        proc.net, proc.namespace, proc.pod_ip = self.kubelet.net, rt.namespace, rt.ip
+        proc.interactive = bool(c.spec.get("stdin"))
         c.proc = proc
         c.state, c.reason, c.message = "running", "", ""
         c.ready = False
         c.started = "startupProbe" not in c.spec
         c.killing = False
         self.event(pod, "Normal", "Started", "Container started", c.name, c.init)
-        if not c.init:
+        if not c.init and not c.ephemeral:
             self._start_probes(rt, c)
+        if c.ephemeral:
+            c.ready, c.started = False, True
         self._run_process(rt, c, proc.run(), c.instance)
 
     def _start_failed(self, rt: PodRuntime, c: ContainerRuntime, pod: Obj, detail: str) -> None:
@@ -581,11 +601,13 @@ class NodeAgent:
             if pod is None or pod["metadata"]["uid"] != saved["uid"]:
                 continue
             specs = {c["name"]: c for c in (get_path(pod, "spec.initContainers", []) or [])
-                     + (get_path(pod, "spec.containers", []) or [])}
+                     + (get_path(pod, "spec.containers", []) or [])
+                     + (get_path(pod, "spec.ephemeralContainers", []) or [])}
             rt = PodRuntime(saved["namespace"], saved["name"], saved["uid"], ip=saved["ip"],
                             start_time=saved["start_time"], sandbox_ready=saved["sandbox_ready"],
                             terminating=saved["terminating"], hostname=saved["hostname"],
-                            init_order=list(saved["init_order"]), app_order=list(saved["app_order"]))
+                            init_order=list(saved["init_order"]), app_order=list(saved["app_order"]),
+                            ephemeral_order=list(saved.get("ephemeral_order", [])))
             for name, cdata in saved["containers"].items():
                 if name in specs:
                     rt.containers[name] = ContainerRuntime.restore(specs[name], cdata)
@@ -613,7 +635,7 @@ class NodeAgent:
 
             proc = model(argv, {**dict(repo.env), **env}, {**rt.files, **files}, repo.tools_for(ref.tag), rt.hostname,
                          self.ctx.ids.rng, write, lambda: self.now)
-            proc.net, proc.namespace = self.kubelet.net, rt.namespace
+            proc.net, proc.namespace, proc.pod_ip = self.kubelet.net, rt.namespace, rt.ip
             c.proc = proc
             c.instance += 1
             if not c.init:
@@ -638,7 +660,7 @@ class NodeAgent:
         rt = self.pods.get((ns, name))
         if rt is None:
             return None
-        for c in rt.apps():
+        for c in rt.apps() + rt.ephemerals():
             if (container is None or c.name == container) and c.state == "running":
                 return c.proc
         return None
@@ -755,7 +777,8 @@ class Kubelet(Controller):
         pod = self.ctx.store.try_get("Pod", ns, name)
         if pod is None:
             raise not_found("pods", name)
-        names = [c["name"] for c in get_path(pod, "spec.containers", []) or []]
+        names = [c["name"] for c in (get_path(pod, "spec.containers", []) or [])
+                 + (get_path(pod, "spec.ephemeralContainers", []) or [])]
         target = container or (names[0] if names else "")
         if target not in names:
             raise BadRequest(f"container {target} is not valid for pod {name}")

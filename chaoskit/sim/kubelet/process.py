@@ -55,6 +55,8 @@ class Process:
         self.on_exit: Callable[[int], None] = lambda code: None
         self.net: Any = None          # set by the kubelet: the cluster network seen from this pod
         self.namespace = "default"
+        self.interactive = False      # the container has stdin open (stdin: true), as debug containers do
+        self.pod_ip = ""
         self.argv = argv
         self.env = env
         self.files = files
@@ -88,7 +90,7 @@ class Process:
 
     def shell_env(self, out: Callable[[str], None], err: Callable[[str], None]) -> Env:
         return Env(self.env, self.files, out, err, self.style, self.hostname, tools=TOOLSETS.get(self.flavour),
-                   net=self.net, namespace=self.namespace, argv0=" ".join(self.argv))
+                   net=self.net, namespace=self.namespace, argv0=" ".join(self.argv), pod_ip=self.pod_ip)
 
     def exec(self, argv: list[str]) -> tuple[int, str, float]:
         """Run ``argv`` inside the container now: (exit code, output, seconds it would take)."""
@@ -125,6 +127,8 @@ class ShellProcess(Process):
                 return (yield from run_script(argv[2], env))
             if len(argv) >= 2 and not argv[1].startswith("-"):
                 return (yield from run_script(self.files.get(argv[1], ""), env))
+            if self.interactive:
+                yield Forever()  # stdin is open: the shell waits for someone to attach
             return 0  # no stdin: the shell reads EOF and exits 0
         return (yield from run_argv(argv, env))
 

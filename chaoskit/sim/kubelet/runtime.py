@@ -23,6 +23,7 @@ class ProbeState:
 class ContainerRuntime:
     spec: dict[str, Any]
     init: bool = False
+    ephemeral: bool = False
     state: str = "waiting"               # waiting | running | terminated
     reason: str = "ContainerCreating"
     message: str = ""
@@ -49,9 +50,9 @@ class ContainerRuntime:
     flow: Generator[float, None, str | None] | None = None
     restart_at: float | None = None      # when a stopped container is due to start again
 
-    SAVED = ("init", "state", "reason", "message", "started_at", "finished_at", "exit_code", "last", "restarts",
-             "container_id", "image", "image_id", "crash_count", "pull_failures", "pull_backoff_until", "ready",
-             "started", "killing", "restart_at")
+    SAVED = ("init", "ephemeral", "state", "reason", "message", "started_at", "finished_at", "exit_code", "last",
+             "restarts", "container_id", "image", "image_id", "crash_count", "pull_failures", "pull_backoff_until",
+             "ready", "started", "killing", "restart_at")
 
     def snapshot(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.SAVED}
@@ -101,6 +102,7 @@ class PodRuntime:
     containers: dict[str, ContainerRuntime] = field(default_factory=dict)
     init_order: list[str] = field(default_factory=list)
     app_order: list[str] = field(default_factory=list)
+    ephemeral_order: list[str] = field(default_factory=list)
     terminating: bool = False
     removed: bool = False
     hostname: str = ""
@@ -114,6 +116,7 @@ class PodRuntime:
         return {"namespace": self.namespace, "name": self.name, "uid": self.uid, "ip": self.ip,
                 "start_time": self.start_time, "sandbox_ready": self.sandbox_ready, "terminating": self.terminating,
                 "hostname": self.hostname, "init_order": self.init_order, "app_order": self.app_order,
+                "ephemeral_order": self.ephemeral_order,
                 "containers": {n: c.snapshot() for n, c in self.containers.items()}}
 
     def inits(self) -> list[ContainerRuntime]:
@@ -121,6 +124,9 @@ class PodRuntime:
 
     def apps(self) -> list[ContainerRuntime]:
         return [self.containers[n] for n in self.app_order]
+
+    def ephemerals(self) -> list[ContainerRuntime]:
+        return [self.containers[n] for n in self.ephemeral_order]
 
     def initialized(self) -> bool:
         return all(c.succeeded for c in self.inits())

@@ -62,6 +62,7 @@ class Env:
     stdin: str | None = None             # the upstream output in a pipeline
     exit_requested: int | None = None    # set by `exit` (an interactive shell ends)
     argv0: str = "sh"                    # PID 1's command line, for ps
+    pod_ip: str = ""                     # this pod's address (localhost reaches the pod's own containers)
 
 
 def _expand(text: str, env: Env) -> str:
@@ -647,9 +648,20 @@ def _nslookup(args: list[str], env: Env) -> Run:
     yield  # pragma: no cover
 
 
+def _resolve(env: Env, host: str) -> tuple[str, str] | None:
+    """/etc/hosts first (localhost, the pod's own name), then the cluster DNS."""
+    if host in ("localhost", "127.0.0.1") and env.pod_ip:
+        return host, env.pod_ip
+    for line in env.files.get("/etc/hosts", "").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and not parts[0].startswith("#") and host in parts[1:] and "." in parts[0]:
+            return host, parts[0] if parts[0] != "127.0.0.1" or not env.pod_ip else env.pod_ip
+    return env.net.resolve(host, env.namespace) if env.net is not None else None
+
+
 def _fetch(env: Env, url: str) -> Any:
     host, port, path = _url(url)
-    found = env.net.resolve(host, env.namespace) if env.net is not None else None
+    found = _resolve(env, host)
     if found is None:
         return host, port, None, None
     return host, port, found[1], env.net.connect(found[1], port, "GET", path)
@@ -734,7 +746,7 @@ def _nc(args: list[str], env: Env) -> Run:
         env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect")
         return 1
     host, port = rest[0], int(rest[1])
-    found = env.net.resolve(host, env.namespace)
+    found = _resolve(env, host)
     if found is None:
         env.err(f"nc: bad address '{host}'")
         return 1
@@ -758,7 +770,7 @@ def _ping(args: list[str], env: Env) -> Run:
     if not rest or env.net is None:
         env.err("BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST")
         return 1
-    found = env.net.resolve(rest[0], env.namespace)
+    found = _resolve(env, rest[0])
     if found is None:
         env.err(f"ping: bad address '{rest[0]}'")
         return 1

@@ -146,6 +146,8 @@ def pod_status(pod: Obj, rt: PodRuntime, host_ip: str, now: float, qos: str) -> 
     if rt.init_order:
         status["initContainerStatuses"] = [container_status(c) for c in rt.inits()]
     status["containerStatuses"] = [container_status(c) for c in rt.apps()]
+    if rt.ephemeral_order:
+        status["ephemeralContainerStatuses"] = [container_status(c) for c in rt.ephemerals()]
     for keep in ("reason", "message", "nominatedNodeName"):
         if keep in old:
             status[keep] = old[keep]
