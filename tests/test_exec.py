@@ -7,6 +7,7 @@ import os
 import pty
 import select
 import time
+from pathlib import Path
 
 import pytest
 from kube import SimServer
@@ -201,3 +202,16 @@ def test_debug_attaches_a_busybox_shell_to_a_pod(sim: SimServer, net: str) -> No
     statuses = sim.run("get", "pod", pod, "-n", "exec-other", "-o",
                        "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}")
     assert statuses.stdout == "0"
+
+
+def test_cp_both_ways(sim: SimServer, net: str, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("hello from the laptop\n")
+    up = sim.run("cp", str(note), f"{net}/client:/tmp/note.txt")
+    assert up.ok, up.stderr
+    assert sim.run("exec", "client", "-n", net, "--", "cat", "/tmp/note.txt").stdout == "hello from the laptop\n"
+    back = tmp_path / "back.txt"
+    down = sim.run("cp", f"{net}/client:/tmp/note.txt", str(back))
+    assert down.ok and back.read_text() == "hello from the laptop\n"
+    missing = sim.run("cp", f"{net}/client:/nope", str(tmp_path / "x"))
+    assert missing.code == 1 and "tar: /nope: No such file or directory" in missing.stderr

@@ -49,12 +49,12 @@ class ExecSession:
         self.proc = proc
         self.tty = tty
         self.speed = speed
-        self.pending: list[tuple[int, str]] = []
+        self.pending: list[tuple[int, str | bytes]] = []
         self.env = Env(dict(proc.env), proc.files, self._out, self._err, proc.style, proc.hostname,
                        tools=proc.shell_env(self._out, self._err).tools, net=proc.net, namespace=proc.namespace,
                        argv0=" ".join(proc.argv), pod_ip=proc.pod_ip)
 
-    def _out(self, text: str) -> None:
+    def _out(self, text: str | bytes) -> None:
         self.pending.append((STDOUT, text))
 
     def _err(self, text: str) -> None:
@@ -62,6 +62,9 @@ class ExecSession:
 
     async def flush(self) -> None:
         for channel, text in self.pending:
+            if isinstance(text, bytes):
+                await self.ws.send_bytes(bytes([channel]) + text)
+                continue
             if self.tty:
                 text = text.replace("\r\n", "\n").replace("\n", "\r\n")
             await self.ws.send_bytes(bytes([channel]) + text.encode())
@@ -101,7 +104,7 @@ class ExecSession:
                     break
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
-        return b"".join(chunks).decode(errors="replace")
+        return b"".join(chunks).decode("latin-1")  # lossless: tar reads it back as bytes
 
     async def run_once(self, argv: list[str], want_stdin: bool) -> int | None:
         if want_stdin and not self.tty:

@@ -137,6 +137,10 @@ class NginxProcess(Process):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.version = self.env.get("NGINX_VERSION", "1.27.5")
+        self.files.setdefault("/usr/share/nginx/html/index.html", NGINX_WELCOME)
+        self.files.setdefault("/usr/share/nginx/html/50x.html", "<!DOCTYPE html>\n<html>\n<head>\n<title>Error"
+                              "</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n")
+        self.files.setdefault("/etc/nginx/conf.d/default.conf", NGINX_DEFAULT_CONF)
 
     def run(self) -> Run:
         if "daemon off;" not in " ".join(self.argv):
@@ -366,4 +370,21 @@ Commercial support is available at
 <p><em>Thank you for using nginx.</em></p>
 </body>
 </html>
+"""
+
+NGINX_DEFAULT_CONF = """server {
+    listen       80;
+    listen  [::]:80;
+    server_name  localhost;
+
+    location / {
+        root   /usr/share/nginx/html;
+        index  index.html index.htm;
+    }
+
+    error_page   500 502 503 504  /50x.html;
+    location = /50x.html {
+        root   /usr/share/nginx/html;
+    }
+}
 """

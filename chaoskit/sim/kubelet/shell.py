@@ -9,8 +9,10 @@ does: ``sh: foo: not found`` and exit 127.
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
+import tarfile
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +51,7 @@ class Env:
 
     vars: dict[str, str]
     files: dict[str, str]
-    out: Callable[[str], None]
+    out: Callable[[Any], None]  # text, or bytes for binary output such as tar's
     err: Callable[[str], None]
     flavour: str = "busybox"  # busybox | gnu: error message style
     hostname: str = "localhost"
@@ -456,7 +458,8 @@ def _test_expr(args: list[str], env: Env) -> bool:
         if op in ("-f", "-e", "-r", "-s"):
             return val in env.files and (op != "-s" or env.files[val] != "")
         if op == "-d":
-            return any(f.startswith(val.rstrip("/") + "/") for f in env.files)
+            path = _abs(val, env).rstrip("/") or "/"
+            return path == "/" or path.strip("/") in ROOT_DIRS or any(f.startswith(path + "/") for f in env.files)
         if op == "-z":
             return val == ""
         if op == "-n":
@@ -789,6 +792,55 @@ def _ping(args: list[str], env: Env) -> Run:
     return 0 if answers else 1
 
 
+def _tar(args: list[str], env: Env) -> Run:
+    """Enough of tar for kubectl cp: ``tar cf - PATH...`` and ``tar xf - -C DIR`` (flags may be ``-xmf``)."""
+    if not args:
+        env.err("tar: no operation specified" if env.flavour == "busybox" else "tar: You must specify one of the "
+                "'-Acdtrux', '--delete' or '--test-label' options")
+        return 2
+    mode = args[0].lstrip("-")
+    rest = args[1:]
+    target_dir = env.cwd
+    if "-C" in rest and rest.index("-C") + 1 < len(rest):
+        target_dir = _abs(rest[rest.index("-C") + 1], env)
+        rest = [a for i, a in enumerate(rest) if a != "-C" and (i == 0 or rest[i - 1] != "-C")]
+    operands = [a for a in rest if a != "-" and not a.startswith("-")]
+    if "c" in mode:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as archive:
+            for operand in operands:
+                path = _abs(operand, env).rstrip("/")
+                matches = sorted(f for f in env.files if f == path or f.startswith(path + "/"))
+                if not matches:
+                    env.err(f"tar: {operand}: No such file or directory")
+                    return 1
+                for name in matches:
+                    data = env.files[name].encode("latin-1", errors="replace")
+                    info = tarfile.TarInfo(name.lstrip("/"))
+                    info.size, info.mode, info.mtime = len(data), 0o644, 0
+                    archive.addfile(info, io.BytesIO(data))
+        if any(_abs(o, env).startswith("/") for o in operands):
+            env.err("tar: removing leading '/' from member names")
+        env.out(buf.getvalue())
+        return 0
+    if "x" in mode:
+        raw = (env.stdin or "").encode("latin-1", errors="replace")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(raw), mode="r:*") as archive:
+                for member in archive.getmembers():
+                    if member.isfile():
+                        handle = archive.extractfile(member)
+                        content = handle.read() if handle else b""
+                        env.files[f"{target_dir.rstrip('/')}/{member.name.lstrip('/')}"] = content.decode("latin-1")
+        except tarfile.TarError:
+            env.err("tar: short read" if env.flavour == "busybox" else "tar: This does not look like a tar archive")
+            return 1
+        return 0
+    env.err(f"tar: unsupported mode {args[0]}")
+    return 2
+    yield  # pragma: no cover
+
+
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently",
             302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
             418: "I'm a teapot", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
@@ -801,11 +853,11 @@ COMMANDS: dict[str, Callable[[list[str], Env], Run]] = {
     "test": _test, "[": _test, "hostname": _hostname, "date": _date, "sh": _sh, "ash": _sh, "bash": _sh,
     "ls": _ls, "cd": _cd, "pwd": _pwd, "ps": _ps, "id": _id, "whoami": _whoami, "uname": _uname, "grep": _grep,
     "head": _head_tail(False), "tail": _head_tail(True), "nslookup": _nslookup, "wget": _wget, "curl": _curl,
-    "nc": _nc, "ping": _ping,
+    "nc": _nc, "ping": _ping, "tar": _tar,
 }
 BUILTINS = frozenset({"echo", "printf", "exit", "true", "false", ":", "test", "[", "cd", "pwd"})
 _BASE = frozenset({"sleep", "cat", "env", "printenv", "touch", "rm", "mkdir", "hostname", "date", "sh", "ls", "id",
-                   "whoami", "uname", "grep", "head", "tail"})
+                   "whoami", "uname", "grep", "head", "tail", "tar"})
 TOOLSETS: dict[str, frozenset[str]] = {
     "busybox": _BASE | {"ash", "ps", "nslookup", "wget", "nc", "ping"},
     "busybox+curl": _BASE | {"ash", "ps", "nslookup", "wget", "nc", "ping", "curl"},
