@@ -214,4 +214,4 @@ def test_cp_both_ways(sim: SimServer, net: str, tmp_path: Path) -> None:
     down = sim.run("cp", f"{net}/client:/tmp/note.txt", str(back))
     assert down.ok and back.read_text() == "hello from the laptop\n"
     missing = sim.run("cp", f"{net}/client:/nope", str(tmp_path / "x"))
-    assert missing.code == 1 and "tar: /nope: No such file or directory" in missing.stderr
+    assert missing.code == 1 and "tar: /nope: No such file or directory" in missing.stdout + missing.stderr
