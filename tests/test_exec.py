@@ -215,3 +215,30 @@ def test_cp_both_ways(sim: SimServer, net: str, tmp_path: Path) -> None:
     assert down.ok and back.read_text() == "hello from the laptop\n"
     missing = sim.run("cp", f"{net}/client:/nope", str(tmp_path / "x"))
     assert missing.code == 1 and "tar: /nope: No such file or directory" in missing.stdout + missing.stderr
+
+
+def test_port_forward_a_service(sim: SimServer, net: str) -> None:
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(sim.kubectl), "port-forward", "svc/web", "-n", "exec-other", f"{port}:80"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={"KUBECONFIG": str(sim.kubeconfig)})
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{port} -> 80")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+            assert resp.status == 200 and b"<title>Welcome to nginx!</title>" in resp.read()
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/missing", timeout=10)
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
+        else:
+            raise AssertionError("a missing page should be a 404")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

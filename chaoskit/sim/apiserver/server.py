@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound
-from chaoskit.sim.apiserver import discovery, metrics, openapi, resources, streams, subresources
+from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources
 from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.clock import iso_micro
@@ -37,8 +37,6 @@ VERSION = {
     "platform": "linux/amd64",
 }
 UNSUPPORTED_STREAMS = {
-    "portforward": "kubectl port-forward is not available on the chaoskit simulator yet; use "
-                   "kubectl get --raw /api/v1/namespaces/NAMESPACE/services/NAME:PORT/proxy/PATH instead",
     "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
 }
 BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
@@ -176,6 +174,10 @@ class ApiServer:
         if "protobuf" in content_type and method in ("POST", "PUT", "PATCH"):
             raise resources.UnsupportedMedia()
         sub = target.subresource
+        if sub == "portforward" and target.name is not None:
+            audit.verb = "create" if method == "POST" else "get"
+            return await portforward.portforward_stream(request, self.cluster, target.namespace or "default",
+                                                        target.name)
         if sub in ("exec", "attach") and target.name is not None:
             audit.verb = "create" if method == "POST" else "get"
             stream = streams.exec_stream if sub == "exec" else streams.attach_stream
