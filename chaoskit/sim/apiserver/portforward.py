@@ -115,10 +115,9 @@ class Session:
         elif ftype == PING:
             await self.send(control_frame(PING, 0, body[:4]))
         elif ftype == RST_STREAM:
-            stream = struct.unpack(">I", body[:4])[0] & 0x7FFFFFFF
-            conv = self.by_stream.get(stream)
-            if conv is not None:
-                conv.closed = True
+            reset = self.by_stream.get(struct.unpack(">I", body[:4])[0] & 0x7FFFFFFF)
+            if reset is not None:
+                reset.closed = True
 
     def listener(self, port: int) -> Process | None:
         return next((p for p in self.procs if port in p.ports), None)
