@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q --durations=25
 
 lint: $(STAMP)
-	$(BIN)/ruff check chaoskit tests bench
+	$(BIN)/ruff check chaoskit tests bench tools
 	$(BIN)/mypy
 
 bench: $(STAMP)

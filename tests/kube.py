@@ -77,3 +77,71 @@ def start_server(state_dir: Path, speed: float = 20.0, extra: tuple[str, ...] = 
     url = line.split(" at ", 1)[1].split(" ", 1)[0]
     kubeconfig = Path(line.rsplit("(kubeconfig ", 1)[1].rstrip(")\n"))
     return SimServer(proc, state_dir, kubeconfig, url, kubectl_path())
+
+
+class ThreadServer:
+    """The API server in this process, on its own thread and event loop, serving HTTPS to kubectl.
+
+    For tests that need to look inside the server (say, at the protobuf bodies kubectl sends).
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        import asyncio
+        import threading
+
+        from aiohttp import web
+
+        from chaoskit.sim import Cluster
+        from chaoskit.sim.apiserver import tls
+        from chaoskit.sim.apiserver.audit import AuditLog
+        from chaoskit.sim.apiserver.server import TRAINEE, ApiServer, ssl_context
+
+        self.state_dir = state_dir
+        certs = tls.make_certs()
+        tls.write_private(state_dir / "s.crt", certs.cert_pem)
+        tls.write_private(state_dir / "s.key", certs.key_pem)
+        token = tls.new_token()
+        self.loop = asyncio.new_event_loop()
+        self.api = ApiServer(Cluster(), {token: TRAINEE}, AuditLog(None), speed=20.0)
+        ready = threading.Event()
+        port: list[int] = []
+
+        async def start() -> web.AppRunner:
+            runner = web.AppRunner(self.api.app())
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context(state_dir / "s.crt",
+                                                                              state_dir / "s.key"))
+            await site.start()
+            port.append(int(runner.addresses[0][1]))
+            return runner
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.runner = self.loop.run_until_complete(start())
+            self.engine = self.loop.create_task(self.api.run_engine())
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        ready.wait(30)
+        self.kubeconfig = state_dir / "kubeconfig"
+        tls.write_kubeconfig(self.kubeconfig, tls.kubeconfig(f"https://127.0.0.1:{port[0]}", certs.ca_pem, token))
+        self.kubectl = kubectl_path()
+
+    def run(self, *args: str) -> Result:
+        proc = subprocess.run([str(self.kubectl), *args], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "KUBECONFIG": str(self.kubeconfig), "HOME": str(self.state_dir)})
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def stop(self) -> None:
+        import asyncio
+
+        async def shutdown() -> None:
+            self.api.stop_event.set()
+            await self.engine
+            await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(30)

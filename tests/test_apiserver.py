@@ -126,9 +126,12 @@ def test_crud_and_patch_types(api: Api) -> None:
     code, body = api.call("PATCH", "/api/v1/namespaces/default/configmaps/cfg", raw=b"data: {}",
                           content_type="application/apply-patch+yaml")
     assert code == 400 and "fieldManager: Required value" in body["message"]
-    code, body = api.call("POST", "/api/v1/namespaces/default/configmaps", raw=b"k8s\x00\x0a\x00",
+    code, body = api.call("POST", "/api/v1/namespaces/default/configmaps", raw=b"k8s\x00\x0a\xff",
                           content_type="application/vnd.kubernetes.protobuf")
-    assert code == 415 and "kubectl apply -f" in body["message"]
+    assert code == 400 and body["message"].startswith("protobuf:")
+    code, body = api.call("PATCH", "/api/v1/namespaces/default/configmaps/cfg", raw=b"k8s\x00",
+                          content_type="application/vnd.kubernetes.protobuf")
+    assert code == 415 and "only for create" in body["message"]
 
 
 def test_paging_and_selectors(api: Api) -> None:

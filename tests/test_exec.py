@@ -242,3 +242,35 @@ def test_port_forward_a_service(sim: SimServer, net: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_wrong_target_port_diagnosed_from_inside_then_fixed(sim: SimServer, net: str) -> None:
+    """The scenario trainees meet: endpoints exist, yet the Service refuses connections."""
+    manifest = f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: shop, namespace: {net}}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: shop}}}}
+  template:
+    metadata: {{labels: {{app: shop}}}}
+    spec: {{containers: [{{name: shop, image: "ghcr.io/stefanprodan/podinfo:6.7.1"}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: shop, namespace: {net}}}
+spec:
+  selector: {{app: shop}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"""
+    assert sim.run("apply", "-f", "-", stdin=manifest).ok
+    assert sim.run("rollout", "status", "deploy/shop", "-n", net, "--timeout=60s").ok
+    refused = sim.run("exec", "client", "-n", net, "--", "wget", "-qO-", "http://shop")
+    assert refused.code == 1 and "Connection refused" in refused.stderr
+    endpoints = sim.run("get", "endpoints", "shop", "-n", net, "-o", "jsonpath={.subsets[0].ports[0].port}")
+    assert endpoints.stdout == "8080"  # the clue: endpoints point at a port nothing listens on
+    assert sim.run("patch", "svc", "shop", "-n", net, "--type=json",
+                   "-p", '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9898}]').ok
+    fixed = sim.run("exec", "client", "-n", net, "--", "wget", "-qO-", "http://shop")
+    assert fixed.ok and '"message": "greetings from podinfo v6.7.1"' in fixed.stdout

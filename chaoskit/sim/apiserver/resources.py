@@ -13,6 +13,7 @@ import yaml
 from chaoskit.errors import BadRequest, NotFound, conflict, not_found
 from chaoskit.sim.apiserver import fields as field_validation
 from chaoskit.sim.apiserver import patch as patches
+from chaoskit.sim.apiserver import protobuf
 from chaoskit.sim.apiserver.paths import Target
 from chaoskit.sim.clock import iso
 from chaoskit.sim.cluster import Cluster
@@ -58,7 +59,7 @@ def decode_body(raw: bytes, content_type: str, kind: KindInfo) -> Any:
     if not raw:
         raise BadRequest("the body of the request was empty")
     if "protobuf" in content_type:
-        raise UnsupportedMedia()
+        return protobuf.decode(raw)
     try:
         if "yaml" in content_type:
             return yaml.safe_load(raw.decode())

@@ -171,8 +171,9 @@ class ApiServer:
         accept = request.headers.get("Accept", "")
         content_type = request.headers.get("Content-Type", "")
         raw = await request.read()
-        if "protobuf" in content_type and method in ("POST", "PUT", "PATCH"):
-            raise resources.UnsupportedMedia()
+        if "protobuf" in content_type and method in ("PUT", "PATCH"):
+            raise resources.UnsupportedMedia("the chaoskit simulator accepts protobuf bodies only for create "
+                                             "(kubectl create <kind>); send JSON for updates and patches")
         sub = target.subresource
         if sub == "portforward" and target.name is not None:
             audit.verb = "create" if method == "POST" else "get"
