@@ -108,9 +108,12 @@ def test_dns_and_http_from_inside(sim: SimServer, net: str) -> None:
 
 
 def _read(fd: int, seconds: float) -> str:
+    """What the terminal shows within ``seconds``, returning early once a prompt is back."""
     out = b""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
+        if out.endswith(b"# ") and b"\n" in out:
+            break
         ready, _, _ = select.select([fd], [], [], 0.05)
         if ready:
             try:
