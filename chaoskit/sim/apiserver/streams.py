@@ -167,18 +167,23 @@ class ExecSession:
         await self.ws.send_bytes(bytes([ERROR]) + json.dumps(status).encode())
 
 
+async def _open(request: web.Request, cluster: Cluster, namespace: str, name: str, speed: float,
+                what: str) -> tuple[Process, web.WebSocketResponse, ExecSession]:
+    """Find the container's process (errors come before the upgrade, as kubelet's do), then upgrade."""
+    proc = cluster.kubelet.exec_process(namespace, name, request.query.get("container") or None)
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
+    if not ws.can_prepare(request).ok:
+        raise BadRequest(f"the chaoskit simulator serves kubectl {what} over WebSocket (v5.channel.k8s.io) only; "
+                         "use kubectl v1.30 or newer")
+    await ws.prepare(request)
+    return proc, ws, ExecSession(ws, proc, request.query.get("tty") == "true", speed)
+
+
 async def exec_stream(request: web.Request, cluster: Cluster, namespace: str, name: str,
                       speed: float) -> web.StreamResponse:
     argv = request.query.getall("command", [])
-    container = request.query.get("container") or None
-    proc = cluster.kubelet.exec_process(namespace, name, container)
-    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
-    if not ws.can_prepare(request).ok:
-        raise BadRequest("the chaoskit simulator serves kubectl exec over WebSocket (v5.channel.k8s.io) only; "
-                         "use kubectl v1.30 or newer")
-    await ws.prepare(request)
-    tty = request.query.get("tty") == "true"
-    session = ExecSession(ws, proc, tty, speed)
+    proc, ws, session = await _open(request, cluster, namespace, name, speed, "exec")
+    tty = session.tty
     try:
         if not argv:
             await session.finish(["<none>"], 1)
@@ -201,14 +206,7 @@ async def attach_stream(request: web.Request, cluster: Cluster, namespace: str, 
     """Attach to a container's main process: a waiting shell becomes interactive (kubectl debug);
     any other process streams what it writes from now on."""
     container = request.query.get("container") or None
-    proc = cluster.kubelet.exec_process(namespace, name, container)
-    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
-    if not ws.can_prepare(request).ok:
-        raise BadRequest("the chaoskit simulator serves kubectl attach over WebSocket (v5.channel.k8s.io) only; "
-                         "use kubectl v1.30 or newer")
-    await ws.prepare(request)
-    tty = request.query.get("tty") == "true"
-    session = ExecSession(ws, proc, tty, speed)
+    proc, ws, session = await _open(request, cluster, namespace, name, speed, "attach")
     try:
         if proc.interactive and proc.argv and proc.argv[0] in SHELLS:
             code = await session.interactive(proc.argv[:1])

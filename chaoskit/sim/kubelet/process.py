@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from chaoskit.sim.kubelet.images import Repo
-from chaoskit.sim.kubelet.shell import COMMANDS, TOOLSETS, Env, Forever, Run, Sleep, run_argv, run_script
+from chaoskit.sim.kubelet.shell import COMMANDS, TOOLSETS, Env, Forever, Run, Sleep, drain, run_argv, run_script
 
 MiB = 2**20
 SHELLS = {"sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash", "/usr/bin/bash", "/bin/busybox"}
@@ -96,18 +96,8 @@ class Process:
         """Run ``argv`` inside the container now: (exit code, output, seconds it would take)."""
         chunks: list[str] = []
         env = self.shell_env(chunks.append, lambda line: chunks.append(line + "\n"))
-        gen = run_argv(argv, env)
-        elapsed = 0.0
-        try:
-            step = next(gen)
-            while True:
-                if isinstance(step, Sleep):
-                    elapsed += step.seconds
-                elif isinstance(step, Forever):
-                    return -1, "".join(chunks), float("inf")
-                step = gen.send(None)
-        except StopIteration as done:
-            return int(done.value or 0), "".join(chunks), elapsed
+        code, elapsed = drain(run_argv(argv, env))
+        return (-1 if code is None else code), "".join(chunks), elapsed
 
 
 class ShellProcess(Process):

@@ -204,6 +204,26 @@ def run_script(script: str, env: Env) -> Run:
         return stop.code
 
 
+def drain(gen: Run, limit: float = 3600.0) -> tuple[int | None, float]:
+    """Run a shell generator to the end at once: (exit code, simulated seconds it slept).
+
+    The code is None when the script waits forever (``sleep infinity``, a serving loop) or sleeps
+    past ``limit`` simulated seconds (so an endless loop cannot hang the caller).
+    """
+    elapsed = 0.0
+    try:
+        step = next(gen)
+        while True:
+            if isinstance(step, Sleep):
+                elapsed += step.seconds
+            if isinstance(step, Forever) or elapsed > limit:
+                gen.close()
+                return None, float("inf")
+            step = gen.send(None)
+    except StopIteration as done:
+        return int(done.value or 0), elapsed
+
+
 def run_argv(argv: list[str], env: Env) -> Run:
     try:
         return (yield from _run_cmd(argv, env, expand=False))
