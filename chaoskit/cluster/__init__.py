@@ -1,0 +1,9 @@
+"""Cluster access for faults, checks and grading: the official kubernetes client, nothing else.
+
+The same code drives the simulator and a real cluster; simulator-only controls (a node's
+kubelet) go through chaoskit's system identity, see :meth:`Kube.set_kubelet`.
+"""
+
+from chaoskit.cluster.kube import Kube, KubeError, connect
+
+__all__ = ["Kube", "KubeError", "connect"]

@@ -1,0 +1,154 @@
+"""A thin, typed door to a Kubernetes API through the official client.
+
+Objects travel as plain JSON dicts (what the API serves); ``ApiException`` is converted to
+:class:`KubeError` here, at the boundary, so nothing above sees third-party errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+
+from chaoskit.errors import ApiError, ConfigError
+
+Obj = dict[str, Any]
+
+# kind -> (API path prefix, plural, namespaced)
+RESOURCES: dict[str, tuple[str, str, bool]] = {
+    "Pod": ("/api/v1", "pods", True), "Service": ("/api/v1", "services", True),
+    "ConfigMap": ("/api/v1", "configmaps", True), "Secret": ("/api/v1", "secrets", True),
+    "Endpoints": ("/api/v1", "endpoints", True), "Event": ("/api/v1", "events", True),
+    "Namespace": ("/api/v1", "namespaces", False), "Node": ("/api/v1", "nodes", False),
+    "Deployment": ("/apis/apps/v1", "deployments", True), "ReplicaSet": ("/apis/apps/v1", "replicasets", True),
+    "DaemonSet": ("/apis/apps/v1", "daemonsets", True), "Job": ("/apis/batch/v1", "jobs", True),
+    "CronJob": ("/apis/batch/v1", "cronjobs", True),
+}
+
+
+class KubeError(ApiError):
+    """An API answer that is not a success, carrying the server's Status."""
+
+    def __init__(self, code: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class Kube:
+    api: client.ApiClient
+    system: client.ApiClient | None = None
+
+    def path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
+        try:
+            prefix, plural, namespaced = RESOURCES[kind]
+        except KeyError:
+            raise ConfigError(f"chaoskit cannot address kind {kind!r}") from None
+        parts = [prefix]
+        if namespaced and namespace:
+            parts.append(f"namespaces/{namespace}")
+        parts.append(plural)
+        if name:
+            parts.append(name)
+        if sub:
+            parts.append(sub)
+        return "/".join(parts)
+
+    def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json",
+                query: dict[str, str] | None = None, api: client.ApiClient | None = None) -> Any:
+        use = api or self.api
+        try:
+            method_, url, headers, data, post = use.param_serialize(
+                method, path, query_params=list((query or {}).items()),
+                header_params={"Content-Type": content_type, "Accept": "application/json"}, body=body,
+                auth_settings=["BearerToken"])
+            response = use.call_api(method_, url, header_params=headers, body=data, post_params=post)
+            response.read()
+            if not 200 <= response.status < 300:
+                raise ApiException(http_resp=response)
+        except ApiException as exc:
+            raise _convert(exc) from None
+        raw = response.data
+        return json.loads(raw) if raw else None
+
+    # ------------------------------------------------------------------ verbs
+
+    def get(self, kind: str, namespace: str | None, name: str) -> Obj:
+        return self.request("GET", self.path(kind, namespace, name))
+
+    def try_get(self, kind: str, namespace: str | None, name: str) -> Obj | None:
+        try:
+            return self.get(kind, namespace, name)
+        except KubeError as err:
+            if err.code == 404:
+                return None
+            raise
+
+    def items(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[Obj]:
+        query = {"labelSelector": selector} if selector else None
+        body = self.request("GET", self.path(kind, namespace), query=query)
+        items: list[Obj] = body.get("items") or []
+        for item in items:
+            item.setdefault("kind", kind)
+        return items
+
+    def create(self, obj: Obj) -> Obj:
+        ns = obj.get("metadata", {}).get("namespace")
+        return self.request("POST", self.path(obj["kind"], ns), obj)
+
+    def json_patch(self, kind: str, namespace: str | None, name: str, ops: list[Obj]) -> Obj:
+        return self.request("PATCH", self.path(kind, namespace, name), ops,
+                            "application/json-patch+json")
+
+    def merge_patch(self, kind: str, namespace: str | None, name: str, patch: Obj) -> Obj:
+        return self.request("PATCH", self.path(kind, namespace, name), patch,
+                            "application/merge-patch+json")
+
+    def delete(self, kind: str, namespace: str | None, name: str, grace: int | None = None) -> None:
+        body: Obj = {"propagationPolicy": "Background"}
+        if grace is not None:
+            body["gracePeriodSeconds"] = grace
+        try:
+            self.request("DELETE", self.path(kind, namespace, name), body)
+        except KubeError as err:
+            if err.code != 404:
+                raise
+
+    # ------------------------------------------------------------------ simulator-only controls
+
+    def set_kubelet(self, node: str, running: bool) -> None:
+        """Stop or start a node's kubelet: the simulator's system-only control endpoint."""
+        if self.system is None:
+            raise ConfigError("stopping a node's kubelet needs chaoskit's system identity (the simulator's "
+                              "system.kubeconfig)")
+        self.request("PUT", f"/chaoskit/v1/nodes/{node}/kubelet", {"running": running}, api=self.system)
+
+    def kubelet_running(self, node: str) -> bool:
+        if self.system is None:
+            return True
+        return bool(self.request("GET", f"/chaoskit/v1/nodes/{node}/kubelet", api=self.system)["running"])
+
+
+def _convert(exc: ApiException) -> KubeError:
+    try:
+        status = json.loads(exc.body or "{}")
+    except ValueError:
+        status = {}
+    return KubeError(int(exc.status or 0), str(status.get("reason", exc.reason or "")),
+                     str(status.get("message", exc.reason or "request failed")))
+
+
+def connect(kubeconfig: Path, system_kubeconfig: Path | None = None) -> Kube:
+    """Clients for the trainee-facing identity and, on the simulator, chaoskit's system identity."""
+    try:
+        api = config.new_client_from_config(config_file=str(kubeconfig))
+        system = config.new_client_from_config(config_file=str(system_kubeconfig)) \
+            if system_kubeconfig and system_kubeconfig.exists() else None
+    except (config.ConfigException, OSError) as exc:
+        raise ConfigError(f"cannot load kubeconfig {kubeconfig}: {exc}") from exc
+    return Kube(api, system)

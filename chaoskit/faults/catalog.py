@@ -1,0 +1,339 @@
+"""The fault types. Each is a small class: which kinds it targets, its parameters (a JSON Schema
+fragment) and the field changes it makes; injection, journaling and revert live in
+:mod:`chaoskit.faults.base`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from chaoskit.cluster import Kube
+from chaoskit.errors import ConfigError
+from chaoskit.faults import pointer
+from chaoskit.faults.base import Fault, Obj, register
+from chaoskit.faults.journal import Journal, Record
+
+WORKLOADS = ("Deployment", "DaemonSet", "StatefulSet")
+
+
+def _pod_spec_path(obj: Obj) -> str:
+    return "/spec" if obj["kind"] == "Pod" else "/spec/template/spec"
+
+
+def _container(obj: Obj, name: str | None) -> tuple[str, dict[str, Any]]:
+    """The pointer to a container (by name, else the first) and the container itself."""
+    base = _pod_spec_path(obj)
+    containers = pointer.read(obj, f"{base}/containers")
+    if containers == pointer.ABSENT or not containers:
+        raise ConfigError(f"{obj['kind']} {obj['metadata']['name']} has no containers")
+    for i, c in enumerate(containers):
+        if name is None or c.get("name") == name:
+            return f"{base}/containers/{i}", c
+    raise ConfigError(f"{obj['kind']} {obj['metadata']['name']} has no container named {name}")
+
+
+def _http_probe(path: str, port: Any) -> dict[str, Any]:
+    """A probe written with the API server's defaults, so what we write is what is stored (and what
+    revert later compares against)."""
+    return {"httpGet": {"path": path, "port": port, "scheme": "HTTP"}, "periodSeconds": 5, "failureThreshold": 3,
+            "timeoutSeconds": 1, "successThreshold": 1}
+
+
+def _image_parts(image: str) -> tuple[str, str]:
+    last = image.rsplit("/", 1)[-1]
+    if ":" in last:
+        return image.rsplit(":", 1)[0], image.rsplit(":", 1)[1]
+    return image, "latest"
+
+
+@register
+class MemoryLimit(Fault):
+    type = "memory-limit"
+    summary = "memory limit below the container's working set (OOMKilled)"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False,
+                     "properties": {"limit": {"type": "string", "default": "16Mi"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, _ = _container(obj, self.target.container)
+        limit = self.params.get("limit", "16Mi")
+        return [(f"{path}/resources/limits/memory", limit), (f"{path}/resources/requests/memory", limit)]
+
+
+@register
+class BadImage(Fault):
+    type = "bad-image"
+    summary = "a new revision whose image cannot be pulled"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "variant": {"enum": ["tag", "repository", "registry"], "default": "tag"},
+        "image": {"type": "string"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, c = _container(obj, self.target.container)
+        if "image" in self.params:
+            return [(f"{path}/image", self.params["image"])]
+        repo, tag = _image_parts(c["image"])
+        variant = self.params.get("variant", "tag")
+        if variant == "tag":
+            bad = f"{repo}:{tag}.99" if tag[:1].isdigit() else f"{repo}:{tag}-v2"
+        elif variant == "repository":
+            head, _, name = repo.rpartition("/")
+            typo = name[:1] + name[2:3] + name[1:2] + name[3:] if len(name) > 3 else name + "x"
+            bad = f"{head + '/' if head else ''}{typo}:{tag}"
+        else:
+            bad = f"registry.internal.example:5000/{repo.rsplit('/', 1)[-1]}:{tag}"
+        return [(f"{path}/image", bad)]
+
+
+@register
+class ProbeBreak(Fault):
+    type = "probe-break"
+    summary = "a liveness or readiness probe that can never pass"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "probe": {"enum": ["liveness", "readiness"], "default": "liveness"},
+        "break": {"enum": ["path", "port"], "default": "path"},
+        "port": {"type": "integer"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, c = _container(obj, self.target.container)
+        key = f"{self.params.get('probe', 'liveness')}Probe"
+        probe = c.get(key)
+        how = self.params.get("break", "path")
+        if not probe:
+            port = (c.get("ports") or [{}])[0].get("containerPort", 80)
+            return [(f"{path}/{key}", _http_probe("/healthz" if how == "path" else "/",
+                                                  port if how == "path" else port + 1))]
+        if "httpGet" in probe:
+            if how == "path":
+                return [(f"{path}/{key}/httpGet/path", (probe["httpGet"].get("path") or "/") + "z")]
+            port = probe["httpGet"].get("port")
+            new_port = self.params.get("port") or (port + 1 if isinstance(port, int) else 8081)
+            return [(f"{path}/{key}/httpGet/port", new_port)]
+        if "tcpSocket" in probe:
+            port = probe["tcpSocket"].get("port")
+            return [(f"{path}/{key}/tcpSocket/port", self.params.get("port") or (port + 1 if isinstance(port, int)
+                                                                                else 8081))]
+        return [(f"{path}/{key}/exec/command", ["cat", "/tmp/does-not-exist"])]
+
+
+@register
+class CrashCommand(Fault):
+    type = "crash-command"
+    summary = "a command that exits with an error at start (CrashLoopBackOff)"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "command": {"type": "array", "items": {"type": "string"}}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, _ = _container(obj, self.target.container)
+        command = self.params.get("command") or ["sh", "-c", "echo 'FATAL: cannot open /config/app.yaml'; exit 1"]
+        return [(f"{path}/command", command), (f"{path}/args", pointer.ABSENT)]
+
+
+@register
+class OneShot(Fault):
+    type = "one-shot"
+    summary = "a batch program that finishes, run under restartPolicy Always (Completed, CrashLoopBackOff)"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "command": {"type": "array", "items": {"type": "string"}}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, _ = _container(obj, self.target.container)
+        command = self.params.get("command") or ["sh", "-c", "echo 'report generated'"]
+        return [(f"{path}/command", command), (f"{path}/args", pointer.ABSENT)]
+
+
+@register
+class HugeRequests(Fault):
+    type = "huge-requests"
+    summary = "resource requests larger than any node (Pending, Insufficient memory)"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "memory": {"type": "string", "default": "64Gi"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, c = _container(obj, self.target.container)
+        memory = self.params.get("memory", "64Gi")
+        out: list[tuple[str, Any]] = [(f"{path}/resources/requests/memory", memory)]
+        if (c.get("resources") or {}).get("limits", {}).get("memory"):
+            out.append((f"{path}/resources/limits/memory", memory))
+        return out
+
+
+@register
+class MissingConfig(Fault):
+    type = "missing-config"
+    summary = "an env reference to a ConfigMap or Secret (or a key) that does not exist"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "source": {"enum": ["configMap", "secret"], "default": "configMap"},
+        "name": {"type": "string"}, "key": {"type": "string"}, "env": {"type": "string"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, c = _container(obj, self.target.container)
+        source = self.params.get("source", "configMap")
+        ref = "configMapKeyRef" if source == "configMap" else "secretKeyRef"
+        name = self.params.get("name") or f"{obj['metadata']['name']}-{'config' if source == 'configMap' else 'creds'}"
+        entry = {"name": self.params.get("env", "APP_MODE"),
+                 "valueFrom": {ref: {"name": name, "key": self.params.get("key", "mode")}}}
+        env = list(c.get("env") or [])
+        return [(f"{path}/env", [*env, entry])]
+
+
+@register
+class ScaleZero(Fault):
+    type = "scale-zero"
+    summary = "replicas set to 0"
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        return [("/spec/replicas", 0)]
+
+
+@register
+class BadRollout(Fault):
+    type = "bad-rollout"
+    summary = "a new version that never becomes ready"
+    kinds = WORKLOADS
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "image": {"type": "string"}, "path": {"type": "string", "default": "/ready-v2"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, c = _container(obj, self.target.container)
+        port = (c.get("ports") or [{}])[0].get("containerPort", 80)
+        out: list[tuple[str, Any]] = [(f"{path}/readinessProbe", _http_probe(self.params.get("path", "/ready-v2"),
+                                                                             port))]
+        if "image" in self.params:
+            out.append((f"{path}/image", self.params["image"]))
+        return out
+
+
+@register
+class ServiceSelector(Fault):
+    type = "service-selector"
+    summary = "a Service selector that matches no pod"
+    kinds = ("Service",)
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "label": {"type": "string"}, "value": {"type": "string"}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        selector = (obj.get("spec") or {}).get("selector") or {}
+        if not selector:
+            raise ConfigError(f"Service {obj['metadata']['name']} has no selector to break")
+        label = self.params.get("label") or sorted(selector)[0]
+        value = self.params.get("value") or _typo(str(selector.get(label, "app")))
+        return [(f"/spec/selector/{pointer.escape(label)}", value)]
+
+
+@register
+class ServiceTargetPort(Fault):
+    type = "service-target-port"
+    summary = "a Service targetPort nothing listens on"
+    kinds = ("Service",)
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "port": {"type": "integer", "default": 8080}, "index": {"type": "integer", "default": 0}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        index = int(self.params.get("index", 0))
+        return [(f"/spec/ports/{index}/targetPort", int(self.params.get("port", 8080)))]
+
+
+@register
+class Cordon(Fault):
+    type = "cordon"
+    summary = "nodes marked unschedulable"
+    kinds = ("Node",)
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        return [("/spec/unschedulable", True)]
+
+
+@register
+class NodeTaint(Fault):
+    type = "node-taint"
+    summary = "a taint on nodes that workloads do not tolerate"
+    kinds = ("Node",)
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "key": {"type": "string", "default": "maintenance"}, "value": {"type": "string", "default": "true"},
+        "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"], "default": "NoSchedule"}}}
+
+    def taint(self) -> dict[str, str]:
+        taint = {"key": self.params.get("key", "maintenance"), "effect": self.params.get("effect", "NoSchedule")}
+        if self.params.get("value", "true"):
+            taint["value"] = self.params.get("value", "true")
+        return taint
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        return [("/spec/taints", [*((obj.get("spec") or {}).get("taints") or []), self.taint()])]
+
+    def _apply_fields(self, kube: Kube, obj: Obj, journal: Journal) -> list[Record]:
+        # Taints are a list others edit too: undo removes exactly this taint, nothing else.
+        taint = self.taint()
+        if taint in ((obj.get("spec") or {}).get("taints") or []):
+            return []
+        record = journal.add({"fault": self.type, "op": "taint", "kind": "Node", "name": obj["metadata"]["name"],
+                              "taint": taint})
+        kube.merge_patch("Node", None, obj["metadata"]["name"],
+                         {"spec": {"taints": [*((obj.get("spec") or {}).get("taints") or []), taint]}})
+        journal.mark(record, "injected")
+        return [record]
+
+
+@register
+class PodDelete(Fault):
+    type = "pod-delete"
+    summary = "pods deleted (a bare pod is gone for good; a managed one comes back under a new name)"
+    kinds = ("Pod",)
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "grace": {"type": "integer", "minimum": 0}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        return []
+
+    def plan(self, kube: Kube, namespace: str | None) -> list[str]:
+        return [f"Pod {o['metadata'].get('namespace')}/{o['metadata']['name']}: delete"
+                for o in self.target.resolve(kube, namespace, self.rng)]
+
+    def _apply_fields(self, kube: Kube, obj: Obj, journal: Journal) -> list[Record]:
+        md = obj["metadata"]
+        manifest = None
+        if not md.get("ownerReferences"):  # nothing recreates a bare pod: keep what revert needs
+            manifest = {"apiVersion": "v1", "kind": "Pod",
+                        "metadata": {k: v for k, v in md.items() if k in ("name", "namespace", "labels",
+                                                                          "annotations")},
+                        "spec": {k: v for k, v in obj["spec"].items() if k != "nodeName"}}
+        record = journal.add({"fault": self.type, "op": "delete" if manifest else "note", "kind": "Pod",
+                              "namespace": md.get("namespace"), "name": md["name"], "manifest": manifest})
+        kube.delete("Pod", md.get("namespace"), md["name"], grace=self.params.get("grace"))
+        journal.mark(record, "injected" if manifest else "reverted", "" if manifest else
+                     "a controller recreates this pod; nothing to revert")
+        return [record]
+
+
+@register
+class NodeNotReady(Fault):
+    type = "node-not-ready"
+    summary = "a node's kubelet stops posting status (NotReady, then evictions after 300 s)"
+    kinds = ("Node",)
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        return []
+
+    def plan(self, kube: Kube, namespace: str | None) -> list[str]:
+        return [f"Node {o['metadata']['name']}: stop the kubelet" for o in self.target.resolve(kube, None, self.rng)]
+
+    def _apply_fields(self, kube: Kube, obj: Obj, journal: Journal) -> list[Record]:
+        record = journal.add({"fault": self.type, "op": "kubelet", "kind": "Node", "name": obj["metadata"]["name"]})
+        kube.set_kubelet(obj["metadata"]["name"], False)
+        journal.mark(record, "injected")
+        return [record]
+
+
+def _typo(value: str) -> str:
+    """A believable typo: two neighbouring letters swapped (web -> wbe), as people make them."""
+    if len(value) >= 3:
+        return value[0] + value[2] + value[1] + value[3:]
+    return value + "-v2"
