@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from chaoskit import __version__
-from chaoskit.errors import ChaoskitError
+from chaoskit.errors import ChaoskitError, ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,3 +76,147 @@ def sim_serve(host: str, port: int, kubeconfig: Path | None, state_dir: Path, sp
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------------------- scenarios and runbooks
+
+SCENARIOS_OPTION = click.option("--scenarios", "scenario_dirs", multiple=True,
+                                type=click.Path(file_okay=False, path_type=Path),
+                                help="Another scenario folder (repeatable; CHAOSKIT_SCENARIOS works too).")
+
+
+def _emit_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2))
+
+
+@main.command("list")
+@SCENARIOS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@friendly
+def list_scenarios(scenario_dirs: tuple[Path, ...], as_json: bool) -> None:
+    """The scenario catalogue."""
+    from chaoskit.catalog import catalogue
+
+    rows: list[dict[str, Any]] = [
+        {"id": s.id, "title": s.title, "difficulty": s.difficulty, "tags": list(s.tags), "minutes": s.minutes}
+        for s in sorted(catalogue(scenario_dirs).values(), key=lambda s: (s.difficulty, s.id))]
+    if as_json:
+        _emit_json(rows)
+        return
+    width = max((len(r["id"]) for r in rows), default=2)
+    click.echo(f"{'ID':<{width}}  LEVEL  MIN  TITLE")
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['difficulty']:>5}  {r['minutes']:>3}  {r['title']}")
+
+
+@main.command()
+@click.argument("scenario_id")
+@SCENARIOS_OPTION
+@friendly
+def show(scenario_id: str, scenario_dirs: tuple[Path, ...]) -> None:
+    """A scenario's briefing (symptoms only: no answers)."""
+    from chaoskit.catalog import catalogue
+
+    scenarios = catalogue(scenario_dirs)
+    if scenario_id not in scenarios:
+        raise ConfigError(f"no scenario {scenario_id!r}; see chaoskit list")
+    s = scenarios[scenario_id]
+    click.echo(f"{s.title}\n\n{s.briefing}\n\nDifficulty {s.difficulty}/5, about {s.minutes} minutes "
+               f"(time limit {int(s.time_limit // 60)} min). Tags: {', '.join(s.tags)}.")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@friendly
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check scenario files: schema and semantics, every problem with its YAML path and line."""
+    from chaoskit.catalog import validate_paths
+
+    scenarios, problems = validate_paths(list(paths))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo(f"{len(scenarios)} scenario(s) valid")
+
+
+@main.command()
+@friendly
+def schema() -> None:
+    """The scenario JSON Schema (for editor completion)."""
+    from chaoskit.scenario.schema import SCHEMA
+
+    _emit_json(SCHEMA)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@friendly
+def causes(as_json: bool) -> None:
+    """The cause taxonomy a diagnosis names."""
+    from chaoskit.scenario.causes import taxonomy
+
+    rows = [{"id": c.id, "title": c.title, "synonyms": list(c.synonyms)} for c in taxonomy().values()]
+    if as_json:
+        _emit_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<32} {r['title']}")
+
+
+@main.command()
+@click.argument("runbook_id")
+@friendly
+def runbook(runbook_id: str) -> None:
+    """Render a runbook in the terminal."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from chaoskit.runbook import load_runbooks
+
+    books = load_runbooks()
+    if runbook_id not in books:
+        raise ConfigError(f"no runbook {runbook_id!r}; known: {', '.join(sorted(books))}")
+    book = books[runbook_id]
+    steps = "\n".join(f"{i}. **{s.title}**: `{'`, `'.join(s.commands)}` (look for: {s.look_for})"
+                      for i, s in enumerate(book.steps, 1))
+    text = (f"# {book.title}\n\n**Symptoms**: {'; '.join(book.symptoms)}\n\n## Investigate\n\n{steps}\n\n"
+            f"## Remediate\n\n" + "\n".join(f"- {r}" for r in book.remediations) +
+            "\n\n## Verify\n\n" + "\n".join(f"- `{v}`" for v in book.verification) +
+            f"\n\n{book.body}\n\n*Sources: {', '.join(book.sources)}*")
+    Console().print(Markdown(text))
+
+
+@main.command("selftest")
+@click.argument("scenario_ids", nargs=-1)
+@SCENARIOS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, an object per scenario.")
+@click.option("--speed", default=100.0, show_default=True, help="Simulator seconds per wall second.")
+@friendly
+def selftest_command(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, ...], as_json: bool,
+                     speed: float) -> None:
+    """Prove scenarios honest on a fresh simulator: fault shows, reference fix holds, wrong fix fails."""
+    from chaoskit.catalog import catalogue
+    from chaoskit.selftest import selftest
+
+    scenarios = catalogue(scenario_dirs)
+    unknown = [i for i in scenario_ids if i not in scenarios]
+    if unknown:
+        raise ConfigError(f"no scenario {', '.join(unknown)}; see chaoskit list")
+    results = []
+    for sid in scenario_ids or tuple(sorted(scenarios)):
+        result = selftest(scenarios[sid], speed=speed)
+        results.append(result)
+        if not as_json:
+            mark = "PASS" if result.passed else "FAIL"
+            click.echo(f"{mark} {sid} ({result.seconds:.1f}s)")
+            for step in result.steps:
+                if not step.ok or not result.passed:
+                    click.echo(f"  {'ok ' if step.ok else 'BAD'} {step.name}: {step.detail}")
+    if as_json:
+        _emit_json([r.as_dict() for r in results])
+    if not all(r.passed for r in results):
+        sys.exit(1)

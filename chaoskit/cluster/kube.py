@@ -119,6 +119,19 @@ class Kube:
             if err.code != 404:
                 raise
 
+    def proxy_get(self, namespace: str, service: str, port: int, path: str = "/") -> tuple[int, str]:
+        """GET through the API server's service proxy: (status, body); 503 when nothing answers."""
+        url = f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy/{path.lstrip('/')}"
+        try:
+            method_, full, headers, data, post = self.api.param_serialize(
+                "GET", url, header_params={"Accept": "*/*"}, auth_settings=["BearerToken"])
+            response = self.api.call_api(method_, full, header_params=headers, body=data, post_params=post)
+            response.read()
+        except ApiException as exc:
+            return int(exc.status or 0), str(exc.body or "")
+        body = response.data.decode(errors="replace") if isinstance(response.data, bytes) else str(response.data)
+        return int(response.status), body
+
     # ------------------------------------------------------------------ simulator-only controls
 
     def set_kubelet(self, node: str, running: bool) -> None:

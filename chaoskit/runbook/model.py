@@ -1,0 +1,75 @@
+"""A runbook: front matter (id, title, symptoms, causes, steps with audit evidence, remediations,
+verification, sources) and Markdown prose. Steps carry an ``evidence`` pattern matched against the
+API audit log, so grading can tell which investigation steps a trainee took."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chaoskit.errors import ConfigError
+
+BUILTIN_DIR = Path(__file__).resolve().parents[2] / "runbooks"
+REQUIRED = ("id", "title", "symptoms", "causes", "steps", "remediations", "verification", "sources")
+
+
+class RunbookError(ConfigError):
+    pass
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    commands: tuple[str, ...]
+    look_for: str
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    title: str
+    symptoms: tuple[str, ...]
+    causes: tuple[str, ...]
+    steps: tuple[Step, ...]
+    remediations: tuple[str, ...]
+    verification: tuple[str, ...]
+    sources: tuple[str, ...]
+    body: str
+    path: Path
+
+
+def parse(path: Path) -> Runbook:
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        raise RunbookError(f"{path}:1: a runbook starts with YAML front matter between '---' lines")
+    head, body = text[4:].split("\n---\n", 1)
+    try:
+        meta = yaml.safe_load(head) or {}
+    except yaml.YAMLError as exc:
+        raise RunbookError(f"{path}: front matter is not valid YAML: {exc}") from exc
+    missing = [k for k in REQUIRED if k not in meta]
+    if missing:
+        raise RunbookError(f"{path}: front matter lacks {', '.join(missing)}")
+    steps = []
+    for i, step in enumerate(meta["steps"]):
+        if not isinstance(step, dict) or not step.get("commands") or not step.get("evidence"):
+            raise RunbookError(f"{path}: steps[{i}] needs commands and evidence")
+        steps.append(Step(step.get("title", ""), tuple(step["commands"]), step.get("look_for", ""),
+                          dict(step["evidence"])))
+    return Runbook(meta["id"], meta["title"], tuple(meta["symptoms"]), tuple(meta["causes"]), tuple(steps),
+                   tuple(meta["remediations"]), tuple(meta["verification"]), tuple(meta["sources"]),
+                   body.strip(), path)
+
+
+def load_runbooks(directory: Path = BUILTIN_DIR) -> dict[str, Runbook]:
+    books = {}
+    for path in sorted(directory.glob("*.md")):
+        book = parse(path)
+        if book.id in books:
+            raise RunbookError(f"{path}: duplicate runbook id {book.id!r}")
+        books[book.id] = book
+    return books

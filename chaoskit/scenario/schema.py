@@ -1,0 +1,87 @@
+"""The JSON Schema of a scenario file (``chaoskit schema`` prints it, for editor completion)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DURATION = {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h)$",
+            "description": "simulator time, e.g. 30s, 2m, 1h"}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+TARGET = {
+    "type": "object", "additionalProperties": False, "required": ["kind"],
+    "properties": {"kind": {"type": "string"}, "name": {"type": "string"}, "selector": {"type": "string"},
+                   "mode": {"enum": ["one", "all", "fixed", "fixed-percent"]}, "value": {"type": "integer"},
+                   "container": {"type": "string"}},
+}
+CHECK = {
+    "type": "object", "additionalProperties": False, "required": ["check"],
+    "properties": {
+        "check": {"enum": ["deployment-available", "pods-ready", "service-endpoints", "http", "node-ready",
+                           "node-schedulable", "no-restarts"]},
+        "name": {"type": "string"}, "selector": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
+        "service": {"type": "string"}, "port": {"type": "integer"}, "path": {"type": "string"},
+        "status": {"type": "integer"}, "hold": DURATION, "description": {"type": "string"},
+    },
+}
+SOLUTION = {"type": "object", "additionalProperties": False, "required": ["commands"],
+            "properties": {"description": {"type": "string"}, "commands": {**STRINGS, "minItems": 1}}}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://chaoskit.dev/schema/scenario.json",
+    "title": "chaoskit scenario",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "title", "briefing", "difficulty", "tags", "minutes", "time_limit", "manifests",
+                 "baseline", "faults", "diagnosis", "remediation", "solution", "alternatives", "wrong",
+                 "runbook", "sources", "symptoms"],
+    "properties": {
+        "id": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},
+        "title": {"type": "string", "minLength": 3},
+        "briefing": {"type": "string", "minLength": 20, "description": "symptoms only, written like a page"},
+        "difficulty": {"type": "integer", "minimum": 1, "maximum": 5},
+        "tags": STRINGS,
+        "minutes": {"type": "integer", "minimum": 1},
+        "time_limit": DURATION,
+        "variables": {"type": "object"},
+        "manifests": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["template"],
+            "properties": {"template": {"type": "string"}, "vars": {"type": "object"}}}},
+        "baseline": {"type": "array", "items": CHECK},
+        "faults": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["type", "target"],
+            "properties": {"type": {"type": "string"}, "target": TARGET, "params": {"type": "object"},
+                           "at": DURATION, "every": DURATION, "red_herring": {"type": "boolean"}}}},
+        "diagnosis": {"type": "object", "additionalProperties": False, "required": ["causes", "resource"],
+                      "properties": {"causes": {**STRINGS, "minItems": 1}, "resource": {"type": "string"},
+                                     "keywords": STRINGS}},
+        "remediation": {"type": "array", "minItems": 1, "items": CHECK},
+        "guardrails": {"type": "array", "items": {
+            "enum": ["no-delete-workload", "no-image-change", "no-scale-to-zero", "no-other-namespaces",
+                     "no-control-plane-taint-removal"]}},
+        "hints": STRINGS,
+        "solution": SOLUTION,
+        "alternatives": {"type": "array", "minItems": 1, "items": SOLUTION},
+        "wrong": {"type": "array", "minItems": 1, "items": SOLUTION},
+        "runbook": {"type": "string"},
+        "sources": {**STRINGS, "minItems": 1},
+        "symptoms": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["kind"],
+            "properties": {"kind": {"enum": ["pod-state", "event", "alert"]}, "selector": {"type": "string"},
+                           "reason": {"type": "string"}, "description": {"type": "string"}}}},
+        "monitor": {"type": "object", "additionalProperties": False, "required": ["service", "port"],
+                    "properties": {"service": {"type": "string"}, "port": {"type": "integer"},
+                                   "path": {"type": "string"}, "expect": {"type": "integer"},
+                                   "interval": DURATION, "alert_after": DURATION}},
+        "targets": {"type": "object", "additionalProperties": False,
+                    "properties": {"detect": DURATION, "recover": DURATION}},
+        "weights": {"type": "object", "additionalProperties": False,
+                    "properties": {"diagnosis": {"type": "number", "minimum": 0},
+                                   "remediation": {"type": "number", "minimum": 0},
+                                   "process": {"type": "number", "minimum": 0}}},
+        "pass_score": {"type": "integer", "minimum": 0, "maximum": 100},
+        "escalations": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["after", "fault"],
+            "properties": {"after": DURATION, "fault": {"type": "object"}}}},
+    },
+}

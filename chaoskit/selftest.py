@@ -1,0 +1,212 @@
+"""Prove a scenario honest: on a fresh simulator, the baseline holds; after injection its symptoms
+appear and its checks fail; the reference fix (real kubectl) makes them pass and hold; every
+alternative fix does too; every known-wrong fix leaves them failing; revert restores the baseline."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from chaoskit.catalog import render
+from chaoskit.checks import Memory, evaluate
+from chaoskit.cluster import Kube, KubeError, connect
+from chaoskit.cluster.kubectl import kubectl_path
+from chaoskit.faults import REGISTRY, Journal, Target, revert
+from chaoskit.scenario import Scenario
+from chaoskit.scenario.model import Check, Solution
+from chaoskit.sim.apiserver.embedded import EmbeddedServer
+
+SPEED = 100.0
+BASELINE_TIMEOUT = 180.0    # simulator seconds
+SETTLE = 60.0               # after injection, before checks must fail
+FIX_TIMEOUT = 900.0         # for a fix to take hold
+WRONG_WINDOW = 240.0        # a wrong fix is watched this long
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Result:
+    id: str
+    steps: list[Step] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "passed": self.passed, "seconds": round(self.seconds, 2),
+                "steps": [{"name": s.name, "ok": s.ok, "detail": s.detail} for s in self.steps]}
+
+
+class Run:
+    """One fresh simulator for one path through the scenario."""
+
+    def __init__(self, scenario: Scenario, workdir: Path, speed: float) -> None:
+        self.scenario = scenario
+        self.speed = speed
+        self.server = EmbeddedServer(workdir, speed=speed)
+        self.kube: Kube = connect(self.server.kubeconfig, self.server.system_kubeconfig)
+        self.ns = f"chaoskit-{scenario.id}"[:63]
+        self.journal = Journal(workdir / "journal.jsonl")
+        self.kubeconfig = workdir / "trainee.kubeconfig"
+        config = yaml.safe_load(self.server.kubeconfig.read_text())
+        config["contexts"][0]["context"]["namespace"] = self.ns
+        self.kubeconfig.write_text(yaml.safe_dump(config))
+
+    def close(self) -> None:
+        self.server.stop()
+
+    def wall(self, sim_seconds: float) -> float:
+        return sim_seconds / self.speed
+
+    def wait(self, predicate: Callable[[], bool], sim_timeout: float) -> bool:
+        deadline = time.monotonic() + self.wall(sim_timeout)
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return predicate()
+
+    def all_pass(self, checks: tuple[Check, ...]) -> tuple[bool, str]:
+        results = [evaluate(self.kube, self.ns, c) for c in checks]
+        failing = [r.detail for r in results if not r.ok]
+        return not failing, "; ".join(failing) or "all pass"
+
+    def holds(self, checks: tuple[Check, ...], sim_timeout: float) -> tuple[bool, str]:
+        """Wait until every check passes, then demand it keeps passing for its hold window."""
+        deadline = time.monotonic() + self.wall(sim_timeout)
+        last = ""
+        while time.monotonic() < deadline:
+            ok, last = self.all_pass(checks)
+            if ok:
+                window = max((c.hold for c in checks), default=0.0)
+                memories = {id(c): Memory() for c in checks}
+                end = time.monotonic() + self.wall(window)
+                broken = ""
+                while time.monotonic() < end:
+                    for c in checks:
+                        result = evaluate(self.kube, self.ns, c, memories[id(c)])
+                        if not result.ok:
+                            broken = result.detail
+                            break
+                    if broken:
+                        break
+                    time.sleep(0.05)
+                if not broken:
+                    return True, f"held for {window:.0f}s"
+                last = f"passed, then failed within the hold window: {broken}"
+            time.sleep(0.05)
+        return False, last
+
+    def deploy(self) -> Step:
+        self.kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns}})
+        for obj in render(self.scenario, self.ns):
+            self.kube.create(obj)
+        ok = self.wait(lambda: self.all_pass(self.scenario.baseline)[0], BASELINE_TIMEOUT)
+        return Step("baseline", ok, self.all_pass(self.scenario.baseline)[1])
+
+    def inject(self) -> Step:
+        done = []
+        for i, spec in enumerate(sorted(self.scenario.faults, key=lambda f: f.at)):
+            fault = REGISTRY[spec.type](Target.from_dict(spec.target), spec.params, seed=i)
+            namespace = None if spec.target["kind"] == "Node" else self.ns
+            done += fault.inject(self.kube, namespace, self.journal)
+        time.sleep(self.wall(SETTLE))
+        ok, detail = self.all_pass(self.scenario.remediation)
+        return Step("checks fail after injection", not ok and bool(done), detail)
+
+    def symptoms(self) -> Step:
+        missing = [s for s in self.scenario.symptoms if s["kind"] == "pod-state" and not self._pod_state(s)]
+        return Step("symptoms appear", not missing, "missing: " + ", ".join(s.get("reason", "") for s in missing)
+                    if missing else "observed")
+
+    def _pod_state(self, symptom: dict[str, str]) -> bool:
+        """Any of the ``|``-separated reasons shows on a selected pod (phase, condition or container state)."""
+        reasons = set(symptom.get("reason", "").split("|"))
+
+        def seen() -> bool:
+            for pod in self.kube.items("Pod", self.ns, symptom.get("selector")):
+                status = pod.get("status") or {}
+                found = {status.get("phase"), status.get("reason")}
+                found |= {c.get("reason") for c in status.get("conditions") or []}
+                for cs in status.get("containerStatuses") or []:
+                    for state in (cs.get("state") or {}, cs.get("lastState") or {}):
+                        found |= {d.get("reason") for d in state.values() if isinstance(d, dict)}
+                if found & reasons:
+                    return True
+            return False
+
+        return self.wait(seen, 120.0)
+
+    def apply(self, solution: Solution) -> Step:
+        kubectl = str(kubectl_path())
+        for command in solution.commands:
+            args = shlex.split(command)[1:]
+            proc = subprocess.run([kubectl, *args], capture_output=True, text=True, timeout=120,
+                                  env={"KUBECONFIG": str(self.kubeconfig), "HOME": str(self.kubeconfig.parent),
+                                       "PATH": "/usr/bin:/bin"})
+            if proc.returncode != 0:
+                return Step(f"run: {command}", False, proc.stderr.strip()[:300])
+        return Step(f"run: {' ; '.join(solution.commands)}", True)
+
+    def revert(self) -> Step:
+        try:
+            outcome = revert(self.kube, self.journal)
+        except KubeError as err:
+            return Step("revert", False, str(err))
+        ok, detail = self.holds(self.scenario.baseline, BASELINE_TIMEOUT)
+        return Step("revert restores the baseline", ok,
+                    f"restored {len(outcome.restored)}, left {len(outcome.skipped)}; {detail}")
+
+
+def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed: float) -> list[Step]:
+    with tempfile.TemporaryDirectory(prefix=f"chaoskit-selftest-{scenario.id}-") as tmp:
+        run = Run(scenario, Path(tmp), speed)
+        try:
+            steps = [run.deploy()]
+            if not steps[-1].ok:
+                return steps
+            steps += [run.inject(), run.symptoms()]
+            if not all(s.ok for s in steps):
+                return steps
+            applied = run.apply(solution)
+            steps.append(Step(f"{label}: {applied.name}", applied.ok, applied.detail))
+            if not applied.ok:
+                return steps
+            if fixed:
+                ok, detail = run.holds(scenario.remediation, FIX_TIMEOUT)
+                steps.append(Step(f"{label}: checks pass and hold", ok, detail))
+                if label == "reference":
+                    steps.append(run.revert())
+            else:
+                ok, detail = run.holds(scenario.remediation, WRONG_WINDOW)
+                steps.append(Step(f"{label}: checks still fail", not ok, detail))
+            return steps
+        finally:
+            run.close()
+
+
+def selftest(scenario: Scenario, speed: float = SPEED) -> Result:
+    started = time.monotonic()
+    result = Result(scenario.id)
+    result.steps += _path(scenario, scenario.solution, "reference", True, speed)
+    for i, alt in enumerate(scenario.alternatives):
+        result.steps += _path(scenario, alt, f"alternative {i + 1}", True, speed)
+    for i, wrong in enumerate(scenario.wrong):
+        result.steps += _path(scenario, wrong, f"wrong {i + 1}", False, speed)
+    result.seconds = time.monotonic() - started
+    return result
