@@ -1,0 +1,30 @@
+"""Every shipped scenario proves itself honest on a fresh simulator with the real kubectl."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from chaoskit.catalog import catalogue
+from chaoskit.cli import main
+from chaoskit.selftest import selftest
+
+SCENARIOS = sorted(catalogue())
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIOS)
+def test_scenario_selftest(scenario_id: str) -> None:
+    result = selftest(catalogue()[scenario_id])
+    assert result.passed, json.dumps(result.as_dict(), indent=2)
+    names = [s.name for s in result.steps]
+    assert "checks fail after injection" in names and any(n.startswith("wrong 1:") for n in names)
+    assert any(n.startswith("alternative 1:") for n in names)
+
+
+def test_selftest_command_json() -> None:
+    result = CliRunner().invoke(main, ["selftest", "bad-image", "--json"])
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)
+    assert entry["id"] == "bad-image" and entry["passed"] is True and entry["steps"]
