@@ -70,7 +70,7 @@ def test_broken_files_list_every_problem_with_path_and_line(tmp_path: Path) -> N
     broken = _broken_scenario(tmp_path)
     _, problems = validate_paths([tmp_path])
     shown = [str(p) for p in problems]
-    for name, (_, expected) in BROKEN.items():
+    for _text, expected in BROKEN.values():
         for fragment in expected:
             assert any(fragment in s for s in shown), (fragment, shown)
     lines = broken.read_text().splitlines()
