@@ -144,6 +144,27 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.argument("scenario_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where to write ID.yaml.")
+@friendly
+def new(scenario_id: str, directory: Path) -> None:
+    """Write a commented scenario skeleton that validates as it is."""
+    import re
+
+    from chaoskit.skeleton import skeleton
+
+    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", scenario_id):
+        raise ConfigError(f"scenario ids are lowercase words joined by '-': {scenario_id!r}")
+    path = directory / f"{scenario_id}.yaml"
+    if path.exists():
+        raise ConfigError(f"{path} exists; pick another id or remove it")
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(skeleton(scenario_id), encoding="utf-8")
+    click.echo(f"wrote {path}; check it with: chaoskit validate {path}")
+
+
+@main.command()
 @friendly
 def schema() -> None:
     """The scenario JSON Schema (for editor completion)."""

@@ -112,3 +112,14 @@ def test_user_scenario_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "my-bad-image" in catalogue((tmp_path,))
     monkeypatch.setenv("CHAOSKIT_SCENARIOS", str(tmp_path))
     assert "my-bad-image" in catalogue()
+
+
+def test_new_writes_a_skeleton_that_validates(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["new", "my-first", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    checked = runner.invoke(main, ["validate", str(tmp_path / "my-first.yaml")])
+    assert checked.exit_code == 0 and checked.stdout == "1 scenario(s) valid\n", checked.stderr
+    again = runner.invoke(main, ["new", "my-first", "--dir", str(tmp_path)])
+    assert again.exit_code == 1 and "exists" in again.stderr
+    assert runner.invoke(main, ["new", "Bad_Id"]).exit_code == 1

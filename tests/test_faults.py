@@ -152,6 +152,29 @@ def test_workload_faults(server: SimServer, kube: Kube, tmp_path: Path, kind: st
         assert server.run("rollout", "status", "deploy/web", "-n", ns, "--timeout=60s").ok
 
 
+@pytest.mark.parametrize(("kind", "target", "params", "effect"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_revert_after_the_trainee_restored_the_fields(server: SimServer, kube: Kube, tmp_path: Path, kind: str,
+                                                      target: Target, params: dict[str, Any],
+                                                      effect: Callable[[Kube, str], bool]) -> None:
+    """The trainee puts every faulted field back by hand: revert must touch nothing."""
+    from chaoskit.faults import pointer
+
+    ns = f"g-{kind}-{abs(hash(repr(params))) % 1000}"
+    app(server, ns)
+    journal = Journal(tmp_path / "journal.jsonl")
+    records = REGISTRY[kind](target, params, seed=1).inject(kube, ns, journal)
+    current = kube.get(target.kind, ns, "web")
+    fix: list[dict[str, Any]] = []
+    for record in records:
+        fix += pointer.set_ops(current, record["path"], record["before"])
+    kube.json_patch(target.kind, ns, "web", fix)
+    fixed = kube.get(target.kind, ns, "web")
+    outcome = revert(kube, journal)
+    assert outcome.restored == [] and len(outcome.skipped) == len(records)
+    assert kube.get(target.kind, ns, "web")["metadata"]["resourceVersion"] == fixed["metadata"]["resourceVersion"]
+
+
 def test_revert_never_undoes_the_trainees_fix(server: SimServer, kube: Kube, tmp_path: Path) -> None:
     ns = "f-trainee-fix"
     app(server, ns)

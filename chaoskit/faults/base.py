@@ -114,6 +114,8 @@ class Fault(ABC):
         ops: list[dict[str, Any]] = []
         scratch = obj
         for path, value in self.changes(obj):
+            if pointer.read(obj, path) == value:
+                continue  # already so: nothing to change, nothing to undo
             record = journal.add({"fault": self.type, "op": "field", "kind": obj["kind"],
                                   "namespace": obj["metadata"].get("namespace"), "name": obj["metadata"]["name"],
                                   "path": path, "before": pointer.read(obj, path), "after": value})
