@@ -106,6 +106,8 @@ CASES: list[tuple[str, Target, dict[str, Any], Callable[[Kube, str], bool]]] = [
         for p in pods(k, ns) for cs in p["status"].get("containerStatuses") or [])),
     ("probe-break", WEB, {"probe": "liveness", "break": "path"}, lambda k, ns: any_container(
         k, ns, lambda cs: cs.get("restartCount", 0) > 0)),
+    ("probe-break", WEB, {"probe": "liveness", "break": "timing"}, lambda k, ns: any_container(
+        k, ns, lambda cs: cs.get("restartCount", 0) > 0)),
     ("probe-break", WEB, {"probe": "readiness", "break": "port"}, lambda k, ns: any_container(
         k, ns, lambda cs: cs.get("state", {}).get("running") is not None and not cs.get("ready"))),
     ("crash-command", WEB, {}, lambda k, ns: any_container(k, ns, waiting("CrashLoopBackOff"))),

@@ -93,7 +93,7 @@ class ProbeBreak(Fault):
     kinds = WORKLOADS
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
         "probe": {"enum": ["liveness", "readiness"], "default": "liveness"},
-        "break": {"enum": ["path", "port"], "default": "path"},
+        "break": {"enum": ["path", "port", "timing"], "default": "path"},
         "port": {"type": "integer"}}}
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
@@ -101,6 +101,10 @@ class ProbeBreak(Fault):
         key = f"{self.params.get('probe', 'liveness')}Probe"
         probe = c.get(key)
         how = self.params.get("break", "path")
+        if how == "timing" and probe:
+            # No time to start: probed at once, every second, one failure is fatal.
+            return [(f"{path}/{key}/initialDelaySeconds", 0), (f"{path}/{key}/periodSeconds", 1),
+                    (f"{path}/{key}/failureThreshold", 1), (f"{path}/{key}/timeoutSeconds", 1)]
         if not probe:
             port = (c.get("ports") or [{}])[0].get("containerPort", 80)
             return [(f"{path}/{key}", _http_probe("/healthz" if how == "path" else "/",
