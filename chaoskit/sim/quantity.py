@@ -16,7 +16,7 @@ _RE = re.compile(r"^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|
 
 
 class QuantityError(ValueError):
-    pass
+    """A quantity that does not parse, worded as the API server words it."""
 
 
 def parse(value: object) -> Decimal:

@@ -201,7 +201,7 @@ async def portforward_stream(request: web.Request, cluster: Cluster, namespace: 
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
     except (ConnectionResetError, zlib.error, struct.error):
-        pass
+        session.buffer = b""  # a client that vanished or spoke garbage ends its own session only
     finally:
         await ws.close()
         await asyncio.sleep(0)

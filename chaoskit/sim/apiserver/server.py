@@ -310,7 +310,7 @@ class ApiServer:
                     if request.transport is None or request.transport.is_closing():
                         break
         except (ConnectionResetError, ConnectionError):
-            pass
+            return response  # the client went away mid-stream: stop sending (finally closes the watch)
         finally:
             if watcher is not None:
                 watcher.close()
@@ -365,7 +365,7 @@ class ApiServer:
                 if proc is None:
                     break
         except (ConnectionResetError, ConnectionError):
-            pass
+            return response  # the client stopped following
         return response
 
     # ------------------------------------------------------------------ the system user's control endpoint

@@ -101,7 +101,7 @@ class ImageRef:
 
 
 class InvalidImage(ValueError):
-    pass
+    """An image reference that does not parse (InvalidImageName)."""
 
 
 def parse(image: str) -> ImageRef:

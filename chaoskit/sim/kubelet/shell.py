@@ -93,7 +93,7 @@ Seq = list[tuple[str, Node]]  # (connector before this node: ";", "&&", "||"), n
 
 
 class ParseError(Exception):
-    pass
+    """A script the shell model cannot parse (sh exits 2)."""
 
 
 def parse(tokens: list[str]) -> Seq:
