@@ -215,9 +215,9 @@ def test_debug_attaches_a_busybox_shell_to_a_pod(sim: SimServer, net: str) -> No
         _, status = os.waitpid(pid, 0)
         os.close(fd)
     assert os.WEXITSTATUS(status) == 0
-    statuses = sim.run("get", "pod", pod, "-n", "exec-other", "-o",
-                       "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}")
-    assert statuses.stdout == "0"
+    ended = sim.run("wait", f"pod/{pod}", "-n", "exec-other", "--timeout=30s",
+                    "--for=jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}=0")
+    assert ended.ok, ended.stderr  # the debug container ended with the shell
 
 
 def test_cp_both_ways(sim: SimServer, net: str, tmp_path: Path) -> None:
