@@ -11,6 +11,7 @@ import heapq
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 # A fixed default start keeps replays exact; callers pass their own to look current.
 DEFAULT_START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC).timestamp()
@@ -18,7 +19,12 @@ DEFAULT_START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC).timestamp()
 
 def iso(t: float) -> str:
     """RFC 3339 at second precision, as metav1.Time serialises."""
-    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso_seconds(int(t))
+
+
+@lru_cache(maxsize=4096)
+def _iso_seconds(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_micro(t: float) -> str:

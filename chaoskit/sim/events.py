@@ -68,7 +68,7 @@ class Recorder:
             "reportingComponent": component,
             "reportingInstance": host,
         }
-        created = self.store.create(event_obj)
+        created = self.store.create(event_obj, owned=True)
         self._index[key] = (ns, created["metadata"]["name"])
 
     def _suffix(self, now: float) -> str:

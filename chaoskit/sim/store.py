@@ -120,17 +120,19 @@ class Store:
             partition[key[1]] = new
         for scope in ("*", kind):
             for name, fn in self._indexers.get(scope, {}).items():
+                before = list(fn(old)) if old is not None else []
+                after = list(fn(new)) if new is not None else []
+                if before == after:
+                    continue  # a status write: the indexed fields did not move
                 index = self._indexes.setdefault((kind, name), {})
-                if old is not None:
-                    for value in fn(old):
-                        bucket = index.get(value)
-                        if bucket is not None:
-                            bucket.discard(key)
-                            if not bucket:
-                                del index[value]
-                if new is not None:
-                    for value in fn(new):
-                        index.setdefault(value, set()).add(key)
+                for value in before:
+                    bucket = index.get(value)
+                    if bucket is not None:
+                        bucket.discard(key)
+                        if not bucket:
+                            del index[value]
+                for value in after:
+                    index.setdefault(value, set()).add(key)
 
     # ----------------------------------------------------------------- reads
 
@@ -265,15 +267,20 @@ class Store:
         elif kind == "Secret":
             admission.default_secret(obj)
 
-    def create(self, obj: Obj, dry_run: bool = False) -> Obj:
-        """Admit, validate and store a new object; returns the stored object."""
+    def create(self, obj: Obj, dry_run: bool = False, owned: bool = False) -> Obj:
+        """Admit, validate and store a new object; returns the stored object.
+
+        ``owned``: the caller hands over a fresh dict it will not touch again (controllers do),
+        so the store need not copy it.
+        """
         if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
             raise BadRequest("the object provided is not a valid Kubernetes object")
         kind = obj.get("kind")
         if not isinstance(kind, str):
             raise BadRequest("Object 'Kind' is missing in the request body")
         k = info(kind)
-        obj = clone(obj)
+        if not owned:
+            obj = clone(obj)
         obj["apiVersion"] = k.api_version
         md = obj.setdefault("metadata", {})
         for server_field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",

@@ -37,9 +37,16 @@ def _deletion_rank(pod: Obj) -> tuple[int, int, int, int]:
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
 
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.adopt: set[tuple[str, str]] = set()  # ReplicaSets that may have orphans to adopt
+
     def on_change(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
         if kind == "ReplicaSet" and etype != "DELETED":
-            self.enqueue((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+            key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
+            if etype == "ADDED" or (old is not None and old["spec"].get("selector") != obj["spec"].get("selector")):
+                self.adopt.add(key)
+            self.enqueue(key)
         elif kind == "Pod":
             ref = controller_of(obj)
             if ref and ref["kind"] == "ReplicaSet":
@@ -49,6 +56,7 @@ class ReplicaSetController(Controller):
                 ns = obj["metadata"]["namespace"]
                 for rs in self.store.list("ReplicaSet", ns):
                     if from_label_selector(get_path(rs, "spec.selector")).matches(obj["metadata"].get("labels")):
+                        self.adopt.add((ns, rs["metadata"]["name"]))
                         self.enqueue((ns, rs["metadata"]["name"]))
 
     def owned_pods(self, rs: Obj) -> list[Obj]:
@@ -70,8 +78,10 @@ class ReplicaSetController(Controller):
                 if not refs:
                     del released["metadata"]["ownerReferences"]
                 self.store.update(released)
+        key = (rs["metadata"]["namespace"], rs["metadata"]["name"])
         match_labels = get_path(rs, "spec.selector.matchLabels") or {}
-        if match_labels and "deletionTimestamp" not in rs["metadata"]:
+        if key in self.adopt and match_labels and "deletionTimestamp" not in rs["metadata"]:
+            self.adopt.discard(key)
             key, value = sorted(match_labels.items())[0]
             for p in self.store.by_index("Pod", "labels", f"{rs['metadata']['namespace']}/{key}={value}"):
                 if controller_of(p) is None and is_active(p) and selector.matches(p["metadata"].get("labels")):
@@ -92,7 +102,7 @@ class ReplicaSetController(Controller):
             diff = len(active) - want
             if diff < 0:
                 for _ in range(min(-diff, BURST)):
-                    pod = self.store.create(pod_from_template(rs, rs["spec"]["template"], f"{name}-"))
+                    pod = self.store.create(pod_from_template(rs, rs["spec"]["template"], f"{name}-"), owned=True)
                     self.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
                     active.append(pod)
             elif diff > 0:
