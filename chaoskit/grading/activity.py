@@ -1,0 +1,41 @@
+"""The trainee's activity as the API server's audit log saw it.
+
+Only the trainee's credentials count: chaoskit's injections, checks and monitor probes use the
+``chaoskit-system`` user and never earn or cost anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+TRAINEE_USER = "chaoskit"
+WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
+Record = Mapping[str, Any]
+
+
+def trainee_records(records: Iterable[Record], user: str = TRAINEE_USER) -> list[Record]:
+    return [r for r in records if r.get("user") == user]
+
+
+def sim_seconds(record: Record, start: datetime) -> float:
+    """Seconds from ``start`` to the record's simulator time."""
+    when = datetime.fromisoformat(str(record["simTime"]).replace("Z", "+00:00"))
+    return (when - start).total_seconds()
+
+
+def matches(record: Record, evidence: Mapping[str, Any]) -> bool:
+    """A runbook step's ``evidence`` against one record: verb, resource and subresource must be
+    equal, ``command`` a prefix of the Kubectl-Command header (``kubectl describe`` matches
+    ``kubectl describe pod``)."""
+    for key in ("verb", "resource", "subresource", "namespace"):
+        if key in evidence and record.get(key, "") != evidence[key]:
+            return False
+    if "subresource" not in evidence and record.get("subresource"):
+        return False
+    command = evidence.get("command")
+    return not command or str(record.get("kubectlCommand", "")).startswith(str(command))
+
+
+def is_write(record: Record) -> bool:
+    return record.get("verb") in WRITE_VERBS and int(record.get("code", 0)) < 400

@@ -1,0 +1,103 @@
+"""Process: did the trainee investigate the way the runbook teaches, and how fast?
+
+Steps earn credit for coverage and for sensible order (the longest run of steps taken in runbook
+order, so the runbook's commands fired backwards earn only part). Detection and recovery are
+measured in simulator seconds against the scenario's targets: full credit up to the target,
+falling linearly to nothing at three times it. Hints and destructive commands cost points."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chaoskit.grading.activity import Record, is_write, matches, sim_seconds
+from chaoskit.grading.result import Item, Part
+from chaoskit.runbook.model import Step
+
+STEPS_SHARE, DETECT_SHARE, RECOVER_SHARE = 0.5, 0.25, 0.25
+HINT_COST = 0.15  # of the part's maximum, per hint
+DESTRUCTIVE_COST = 0.25
+WORKLOADS = frozenset({"deployments", "statefulsets", "daemonsets", "replicasets"})
+
+
+@dataclass(frozen=True)
+class ProcessInputs:
+    records: Sequence[Record]  # the trainee's audit records, oldest first
+    steps: Sequence[Step]
+    started: datetime  # simulator time the first fault was injected
+    namespace: str
+    targets: dict[str, float] = field(default_factory=dict)  # detect / recover seconds
+    recovered_after: float | None = None  # simulator seconds from injection to recovery
+    hints: int = 0
+
+
+def first_matches(records: Sequence[Record], steps: Sequence[Step]) -> list[int | None]:
+    """For each step, the index of the first record that is evidence of it."""
+    return [next((i for i, r in enumerate(records) if matches(r, s.evidence)), None) for s in steps]
+
+
+def order_ratio(found: list[int | None]) -> float:
+    """Longest increasing subsequence of step numbers, sorted by when each step was first taken,
+    over the number of steps taken."""
+    taken = sorted((idx, step) for step, idx in enumerate(found) if idx is not None)
+    tails: list[int] = []
+    for _, step in taken:
+        pos = bisect_left(tails, step)
+        tails[pos:pos + 1] = [step]
+    return len(tails) / len(taken) if taken else 0.0
+
+
+def timeliness(seconds: float | None, target: float | None) -> float:
+    if seconds is None:
+        return 0.0
+    if not target or seconds <= target:
+        return 1.0
+    return max(0.0, 1.0 - (seconds - target) / (2 * target))
+
+
+def destructive(record: Record) -> str | None:
+    """Why a trainee write is destructive, or None."""
+    if not is_write(record):
+        return None
+    if record.get("namespace") == "kube-system":
+        return f"{record['verb']} in kube-system"
+    if record.get("verb") in ("delete", "deletecollection"):
+        if record.get("resource") in WORKLOADS:
+            return f"deleted {record['resource']}/{record.get('name') or '*'}"
+        if record.get("resource") in ("namespaces", "nodes"):
+            return f"deleted {record['resource']}/{record.get('name')}"
+        if record.get("verb") == "deletecollection":
+            return f"deleted every {record.get('resource')} in {record.get('namespace') or 'the cluster'}"
+        if "gracePeriodSeconds=0" in str(record.get("uri", "")):
+            return f"force-deleted {record.get('resource')}/{record.get('name')}"
+    return None
+
+
+def score_process(inp: ProcessInputs, maximum: float) -> Part:
+    found = first_matches(inp.records, inp.steps)
+    taken = sum(i is not None for i in found)
+    coverage = taken / len(inp.steps) if inp.steps else 0.0
+    order = order_ratio(found)
+    step_credit = coverage * (0.5 + 0.5 * order)
+    missed = [s.title for s, i in zip(inp.steps, found, strict=True) if i is None]
+    items = [Item("runbook steps", step_credit * STEPS_SHARE * maximum, STEPS_SHARE * maximum,
+                  f"{taken}/{len(inp.steps)} steps, order {order:.0%}"
+                  + (f"; missed: {'; '.join(missed)}" if missed else ""))]
+    first = min((i for i in found if i is not None), default=None)
+    detect = sim_seconds(inp.records[first], inp.started) if first is not None else None
+    items.append(Item("time to first relevant look", timeliness(detect, inp.targets.get("detect"))
+                      * DETECT_SHARE * maximum, DETECT_SHARE * maximum,
+                      f"{detect:.0f}s" if detect is not None else "never looked"))
+    items.append(Item("time to recovery", timeliness(inp.recovered_after, inp.targets.get("recover"))
+                      * RECOVER_SHARE * maximum, RECOVER_SHARE * maximum,
+                      f"{inp.recovered_after:.0f}s" if inp.recovered_after is not None else "not recovered"))
+    for n in range(inp.hints):
+        items.append(Item(f"hint {n + 1} used", -HINT_COST * maximum, 0.0))
+    for record in inp.records:
+        why = destructive(record)
+        if why:
+            items.append(Item("destructive command", -DESTRUCTIVE_COST * maximum, 0.0,
+                              f"{why} ({record.get('kubectlCommand') or record.get('method')})"))
+    return Part.of("process", maximum, items)
