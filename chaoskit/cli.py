@@ -241,3 +241,12 @@ def selftest_command(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, .
         _emit_json([r.as_dict() for r in results])
     if not all(r.passed for r in results):
         sys.exit(1)
+
+
+def _register_sessions() -> None:
+    from chaoskit.cli_session import register
+
+    register(main, SCENARIOS_OPTION, friendly)
+
+
+_register_sessions()

@@ -39,7 +39,7 @@ OOM_BOOK = RUNBOOKS[OOM.runbook]
 
 
 def rec(verb: str, resource: str, at: float, *, sub: str = "", cmd: str = "kubectl get", ns: str = "train",
-        name: str = "", user: str = "chaoskit", code: int = 200, uri: str = "") -> dict[str, object]:
+        name: str = "", user: str = "trainee", code: int = 200, uri: str = "") -> dict[str, object]:
     when = (START + timedelta(seconds=at)).isoformat().replace("+00:00", "Z")
     return {"simTime": when, "user": user, "verb": verb, "resource": resource, "subresource": sub,
             "kubectlCommand": cmd, "namespace": ns, "name": name, "code": code, "uri": uri}
@@ -131,7 +131,7 @@ def test_each_hint_and_each_destructive_command_costs() -> None:
 
 def test_empty_audit_log_and_system_records_count_for_nothing() -> None:
     assert process([], recovered=None).score == 0
-    system = [dict(r, user="chaoskit-system") for r in GOOD_RECORDS]
+    system = [dict(r, user="system:chaoskit") for r in GOOD_RECORDS]
     assert trainee_records(system) == []
     assert process(trainee_records(system + GOOD_RECORDS)).score == pytest.approx(20)
 
@@ -194,3 +194,18 @@ def test_every_shipped_scenario_is_gradable(sid: str) -> None:
     sub = Submission(tuple(sc.diagnosis["causes"]), sc.diagnosis["resource"], " ".join(sc.diagnosis["keywords"]))
     assert score_diagnosis(sub, sc.diagnosis, CAUSES, weights["diagnosis"]).score == pytest.approx(
         weights["diagnosis"])
+
+
+def test_trainee_identity_matches_the_simulator() -> None:
+    from chaoskit.grading.activity import TRAINEE_USER
+    from chaoskit.sim.apiserver.server import SYSTEM, TRAINEE
+
+    assert TRAINEE_USER == TRAINEE and SYSTEM != TRAINEE
+
+
+def test_a_diagnosis_without_investigation_keeps_half() -> None:
+    sub = Submission(("memory-limit-too-low",), "deploy/checkout", "OOMKilled")
+    backed = score_diagnosis(sub, OOM.diagnosis, CAUSES, 35)
+    guess = score_diagnosis(sub, OOM.diagnosis, CAUSES, 35, investigated=False)
+    assert guess.score == pytest.approx(backed.score / 2)
+    assert guess.items[-1].label == "not backed by investigation"

@@ -1,7 +1,7 @@
 """The trainee's activity as the API server's audit log saw it.
 
 Only the trainee's credentials count: chaoskit's injections, checks and monitor probes use the
-``chaoskit-system`` user and never earn or cost anything."""
+``system:chaoskit`` user and never earn or cost anything."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-TRAINEE_USER = "chaoskit"
+TRAINEE_USER = "trainee"  # the simulator's trainee identity (chaoskit.sim.apiserver.server.TRAINEE)
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 Record = Mapping[str, Any]
 

@@ -19,6 +19,7 @@ from chaoskit.scenario.causes import Cause
 CAUSE_SHARE, RESOURCE_SHARE, NOTE_SHARE = 0.6, 0.25, 0.15
 RELATED_CREDIT = 0.5
 NOTE_HITS_FOR_FULL = 2
+UNSUPPORTED_COST = 0.5  # of the earned credit, for a diagnosis made before looking at anything relevant
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def note_credit(note: str, expected: Sequence[str], keywords: Sequence[str],
 
 
 def score_diagnosis(sub: Submission | None, spec: Mapping[str, Any], causes: Mapping[str, Cause],
-                    maximum: float) -> Part:
+                    maximum: float, investigated: bool = True) -> Part:
+    """``investigated`` is False when no runbook step was taken before the submission: a guess from
+    the briefing keeps only half of what it earned."""
     if sub is None:
         return Part.of("diagnosis", maximum, [Item("no diagnosis submitted", 0.0, maximum)])
     expected = list(spec["causes"])
@@ -80,4 +83,8 @@ def score_diagnosis(sub: Submission | None, spec: Mapping[str, Any], causes: Map
     n, hits = note_credit(sub.note, expected, spec.get("keywords") or (), causes)
     items.append(Item("explanation", n * NOTE_SHARE * maximum, NOTE_SHARE * maximum,
                       f"matched {', '.join(hits)}" if hits else "no sign of the cause in the note"))
+    earned = sum(i.points for i in items)
+    if not investigated and earned > 0:
+        items.append(Item("not backed by investigation", -UNSUPPORTED_COST * earned, 0.0,
+                          "submitted before any runbook step was taken"))
     return Part.of("diagnosis", maximum, items)

@@ -1,0 +1,182 @@
+"""The trainee's session commands: start, status, hint, diagnose, check, finish, report, stop,
+sessions. Registered on the ``chaoskit`` group by :mod:`chaoskit.cli`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chaoskit.errors import ConfigError
+
+SESSION_OPTION = click.option("--session", "session_id", default=None,
+                              help="Session id (default: the latest session).")
+
+
+def _dir(session_id: str | None) -> Path:
+    from chaoskit.session.home import resolve
+
+    return resolve(session_id)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def start_cmd(scenario_id: str, backend: str, speed: float, seed: int, mode: str, name: str | None,
+              scenario_dirs: tuple[Path, ...], as_json: bool) -> dict[str, Any]:
+    from chaoskit.session.control import start
+
+    if backend != "sim":
+        raise ConfigError(f"backend {backend!r} is not available yet; use --backend sim")
+    info = start(scenario_id, speed=speed, seed=seed, mode=mode, name=name, scenario_dirs=scenario_dirs)
+    if as_json:
+        _json(info)
+    else:
+        click.echo(f"Session {info['session']} started: {scenario_id} in namespace {info['namespace']} "
+                   f"(simulator, speed {speed:g}x, {info['time_limit'] / 60:.0f} min).\n")
+        click.echo(info["briefing"] + "\n")
+        click.echo(f"export KUBECONFIG={info['kubeconfig']}")
+    return info
+
+
+def register(main: click.Group, scenarios_option: Any, friendly: Any) -> None:
+    @main.command("start")
+    @click.argument("scenario_id")
+    @click.option("--backend", default="sim", show_default=True, help="Where the exercise runs.")
+    @click.option("--speed", default=1.0, show_default=True, help="Simulator seconds per wall second.")
+    @click.option("--seed", default=0, show_default=True, help="Seed for names and uids.")
+    @click.option("--mode", type=click.Choice(["practice", "interview"]), default="practice", show_default=True)
+    @click.option("--name", default=None, help="Session id (default: time, scenario and a random suffix).")
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+    @scenarios_option
+    @friendly
+    def start(scenario_id: str, backend: str, speed: float, seed: int, mode: str, name: str | None,
+              as_json: bool, scenario_dirs: tuple[Path, ...]) -> None:
+        """Start a training session in the background."""
+        start_cmd(scenario_id, backend, speed, seed, mode, name, scenario_dirs, as_json)
+
+    @main.command("status")
+    @SESSION_OPTION
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+    @friendly
+    def status(session_id: str | None, as_json: bool) -> None:
+        """Elapsed time, active alerts, hints used, time left."""
+        from chaoskit.session.control import status as get
+
+        info = get(_dir(session_id))
+        if as_json:
+            _json(info)
+            return
+        click.echo(f"{info['session']}  {info['scenario']}  {info['state']}  elapsed {info['elapsed']:.0f}s  "
+                   f"left {info['time_left']:.0f}s  hints {info['hints_used']}")
+        for alert in info["alerts"] or ["no active alerts"]:
+            click.echo(f"  {alert}")
+
+    @main.command("hint")
+    @SESSION_OPTION
+    @friendly
+    def hint(session_id: str | None) -> None:
+        """The next hint (each one costs process points)."""
+        from chaoskit.session.control import hint as take
+
+        click.echo(take(_dir(session_id)))
+
+    @main.command("diagnose")
+    @SESSION_OPTION
+    @click.option("--cause", "causes", multiple=True, help="A cause id from 'chaoskit causes' (repeatable).")
+    @click.option("--resource", default=None, help="The affected resource, KIND/NAME (deploy/web, svc/web, no/x).")
+    @click.option("--note", default="", help="Why you think so.")
+    @friendly
+    def diagnose(session_id: str | None, causes: tuple[str, ...], resource: str | None, note: str) -> None:
+        """Submit (or resubmit) what is wrong; the last submission counts."""
+        from chaoskit.session.control import diagnose as submit
+
+        if not causes:
+            causes = tuple(click.prompt("Cause id (see 'chaoskit causes')").split(","))
+            resource = resource or click.prompt("Affected resource (KIND/NAME)")
+            note = note or click.prompt("Why (optional)", default="", show_default=False)
+        if not resource:
+            raise ConfigError("--resource KIND/NAME is required with --cause")
+        event = submit(_dir(session_id), tuple(c.strip() for c in causes), resource, note)
+        click.echo(f"diagnosis recorded: {', '.join(event['causes'])} on {event['resource']}")
+
+    @main.command("check")
+    @SESSION_OPTION
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+    @friendly
+    def check(session_id: str | None, as_json: bool) -> None:
+        """Is the service healthy again? (The checks themselves stay hidden.)"""
+        from chaoskit.session.control import check as look
+
+        info = look(_dir(session_id))
+        if as_json:
+            _json(info)
+        else:
+            click.echo(f"healthy for {info['held_for']:.0f}s" if info["healthy"] else "not healthy yet")
+
+    @main.command("finish")
+    @SESSION_OPTION
+    @click.option("--json", "as_json", is_flag=True, help="The whole grade as one JSON object.")
+    @friendly
+    def finish(session_id: str | None, as_json: bool) -> None:
+        """Grade the session (waits for a running hold window) and end it."""
+        from chaoskit.report import render
+        from chaoskit.session.finish import finish as grade
+
+        doc = grade(_dir(session_id))
+        click.echo(render(doc, "json") if as_json else render(doc, "text"), nl=False)
+
+    @main.command("report")
+    @SESSION_OPTION
+    @click.option("--format", "fmt", type=click.Choice(["text", "md", "html", "json", "junit"]), default="text",
+                  show_default=True)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+    @friendly
+    def report(session_id: str | None, fmt: str, output: Path | None) -> None:
+        """The finished session's report."""
+        from chaoskit.report import render
+        from chaoskit.session.home import read_json
+
+        directory = _dir(session_id)
+        doc = read_json(directory / "grade.json")
+        if not doc:
+            raise ConfigError(f"session {directory.name} is not finished; run 'chaoskit finish' first")
+        text = render(doc, fmt)
+        if output:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {output}")
+        else:
+            click.echo(text, nl=False)
+
+    @main.command("stop")
+    @SESSION_OPTION
+    @friendly
+    def stop(session_id: str | None) -> None:
+        """Revert every fault and tear the session down (idempotent)."""
+        from chaoskit.session.control import stop as halt
+
+        click.echo(f"session {halt(_dir(session_id))['session']} stopped")
+
+    @main.command("sessions")
+    @click.option("--prune", is_flag=True, help="Delete the directories of sessions no longer running.")
+    @click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+    @friendly
+    def sessions(prune: bool, as_json: bool) -> None:
+        """Every session under $CHAOSKIT_HOME."""
+        from chaoskit.session.control import listing
+        from chaoskit.session.control import prune as remove
+
+        if prune:
+            for sid in remove():
+                click.echo(f"removed {sid}")
+            return
+        rows = listing()
+        if as_json:
+            _json(rows)
+            return
+        for row in rows:
+            score = "" if row["score"] is None else f"  score {row['score']}"
+            click.echo(f"{row['session']}  {row['scenario']}  {row['state']}{score}")

@@ -1,0 +1,192 @@
+"""The session process: an embedded simulator, the scenario deployed into its own namespace, the
+fault timeline (apscheduler, wall triggers derived from simulator time at the session's speed), the
+synthetic monitor and the remediation watcher. ``python -m chaoskit.session.daemon DIR``."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from chaoskit.catalog import catalogue, render
+from chaoskit.checks import Memory, evaluate
+from chaoskit.cluster import Kube, KubeError, connect
+from chaoskit.faults import REGISTRY, Journal, Target, revert
+from chaoskit.scenario import Scenario
+from chaoskit.scenario.model import parse_duration
+from chaoskit.session.home import read_json, write_json
+from chaoskit.session.record import Record
+from chaoskit.sim.apiserver.embedded import EmbeddedServer
+from chaoskit.sim.cluster import ClusterConfig
+
+BASELINE_TIMEOUT = 300.0  # simulator seconds
+WATCH_EVERY = 5.0  # simulator seconds between remediation looks
+
+
+class Daemon:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.record = Record(directory)
+        self.meta = self.record.meta()
+        extra = tuple(Path(p) for p in self.meta.get("scenario_dirs", ()))
+        self.scenario: Scenario = catalogue(extra)[self.meta["scenario"]]
+        self.ns: str = self.meta["namespace"]
+        self.speed = float(self.meta["speed"])
+        self.server = EmbeddedServer(directory / "cluster", speed=self.speed,
+                                     config=ClusterConfig(seed=int(self.meta.get("seed", 0)), start=time.time()))
+        system = self.server.system_kubeconfig
+        self.kube: Kube = connect(system, system)  # chaoskit's own requests never count as the trainee's
+        self.journal = Journal(directory / "journal.jsonl")
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self.memories: dict[int, Memory] = {}
+        self.since: dict[str, float | None] = {}
+        self.outage_since: float | None = None
+        self.alerting = False
+
+    def now(self) -> float:
+        return self.server.cluster.now
+
+    def tick_clock(self) -> None:
+        write_json(self.dir / "clock.json", {"wall": time.time(), "sim": self.now(), "speed": self.speed})
+
+    def wall_after(self, sim_seconds: float) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=sim_seconds / self.speed)
+
+    def deploy(self) -> None:
+        config = yaml.safe_load(self.server.kubeconfig.read_text())
+        config["contexts"][0]["context"]["namespace"] = self.ns
+        (self.dir / "kubeconfig").write_text(yaml.safe_dump(config))
+        (self.dir / "kubeconfig").chmod(0o600)
+        self.kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns}})
+        for obj in render(self.scenario, self.ns):
+            self.kube.create(obj)
+        deadline = time.monotonic() + BASELINE_TIMEOUT / self.speed
+        while time.monotonic() < deadline:
+            if all(evaluate(self.kube, self.ns, c).ok for c in self.scenario.baseline):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the scenario's baseline did not become healthy")
+
+    def inject(self, index: int) -> None:
+        spec = sorted(self.scenario.faults, key=lambda f: f.at)[index]
+        with self.lock:
+            if self.done.is_set():
+                return
+            fault = REGISTRY[spec.type](Target.from_dict(spec.target), spec.params, seed=index)
+            namespace = None if spec.target["kind"] == "Node" else self.ns
+            try:
+                done = fault.inject(self.kube, namespace, self.journal)
+                self.record.add("injected", self.now(), fault=spec.type, changes=len(done),
+                                red_herring=spec.red_herring, what=fault.describe())
+            except KubeError as err:
+                self.record.add("inject-failed", self.now(), fault=spec.type, error=str(err))
+
+    def probe(self) -> None:
+        mon = self.scenario.monitor
+        if not mon or self.done.is_set():
+            return
+        code, _ = self.kube.proxy_get(self.ns, mon["service"], int(mon["port"]), mon.get("path", "/"))
+        ok = code == int(mon.get("expect", 200))
+        now = self.now()
+        self.record.add("probe", now, ok=ok, code=code)
+        if ok:
+            if self.alerting:
+                self.record.add("resolved", now, alert=mon["service"])
+            self.outage_since, self.alerting = None, False
+            return
+        self.outage_since = self.outage_since if self.outage_since is not None else now
+        if not self.alerting and now - self.outage_since >= parse_duration(mon.get("alert_after", "1m")):
+            self.alerting = True
+            self.record.add("alert", now, alert=mon["service"], since=self.outage_since)
+
+    def watch(self) -> None:
+        """Per check: since when it has passed without a break (None while failing)."""
+        if self.done.is_set():
+            return
+        now = self.now()
+        state = {}
+        for i, check in enumerate(self.scenario.remediation):
+            memory = self.memories.setdefault(i, Memory())
+            ok = evaluate(self.kube, self.ns, check, memory).ok
+            name = f"{i}:{check.check}"
+            if not ok:
+                self.memories[i] = Memory()
+            previous = self.since.get(name)
+            self.since[name] = (previous if previous is not None else now) if ok else None
+            state[name] = {"since": self.since[name], "hold": check.hold}
+        write_json(self.dir / "checks.json", {"at": now, "checks": state})
+        self.tick_clock()
+
+    def schedule(self) -> None:
+        for i, spec in enumerate(sorted(self.scenario.faults, key=lambda f: f.at)):
+            self.scheduler.add_job(self.inject, "date", run_date=self.wall_after(spec.at), args=[i])
+            if spec.every:
+                self.scheduler.add_job(self.inject, "interval", seconds=spec.every / self.speed, args=[i],
+                                       start_date=self.wall_after(spec.at + spec.every))
+        if self.scenario.monitor:
+            every = parse_duration(self.scenario.monitor.get("interval", "10s")) / self.speed
+            self.scheduler.add_job(self.probe, "interval", seconds=every, max_instances=1, coalesce=True)
+        self.scheduler.add_job(self.watch, "interval", seconds=WATCH_EVERY / self.speed, max_instances=1,
+                               coalesce=True)
+        self.scheduler.add_job(self.time_up, "date", run_date=self.wall_after(self.scenario.time_limit))
+        self.scheduler.start()
+
+    def time_up(self) -> None:
+        if not (self.dir / "grade.json").exists():
+            self.record.add("time-up", self.now())
+            from chaoskit.session.finish import finish  # the grader runs here when nobody finished in time
+
+            finish(self.dir, reason="time limit reached")
+
+    def stop(self) -> None:
+        with self.lock:
+            self.done.set()
+        self.scheduler.shutdown(wait=False)
+        try:
+            outcome = revert(self.kube, self.journal)
+            self.record.add("reverted", self.now(), restored=len(outcome.restored), left=len(outcome.skipped))
+        except KubeError as err:
+            self.record.add("revert-failed", self.now(), error=str(err))
+        self.server.stop()
+
+    def run(self) -> None:
+        self.deploy()
+        start = self.now()
+        self.tick_clock()
+        meta = {**self.meta, "sim_start": start, "pid": self.meta.get("pid"), "state": "running",
+                "kubeconfig": str(self.dir / "kubeconfig"), "server": self.server.url}
+        write_json(self.dir / "session.json", meta)
+        self.record.add("started", start, scenario=self.scenario.id, namespace=self.ns)
+        self.schedule()
+        while not (self.dir / "stop").exists():
+            time.sleep(0.1)
+        self.stop()
+        write_json(self.dir / "session.json", {**read_json(self.dir / "session.json"), "state": "stopped"})
+
+
+def main(argv: list[str]) -> int:
+    directory = Path(argv[0])
+    daemon = Daemon(directory)
+    signal.signal(signal.SIGTERM, lambda *_: (directory / "stop").touch())
+    try:
+        daemon.run()
+    except Exception as exc:  # recorded for 'chaoskit start' to report, then the process ends
+        Record(directory).add("failed", error=f"{type(exc).__name__}: {exc}")
+        write_json(directory / "session.json", {**read_json(directory / "session.json"), "state": "failed",
+                                                "error": str(exc)})
+        daemon.server.stop()
+        return 1
+    return 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

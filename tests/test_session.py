@@ -1,0 +1,167 @@
+"""Training sessions end to end: the real CLI in subprocesses (as a trainee runs it), the real
+kubectl against the session's simulator, and the grade that comes out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.kube import kubectl_path
+
+CHAOSKIT = str(Path(sys.executable).parent / "chaoskit")
+SPEED = 30.0
+
+
+class Session:
+    def __init__(self, home: Path, scenario: str, *extra: str) -> None:
+        self.home = home
+        info = json.loads(self.ck("start", scenario, "--speed", str(SPEED), "--json", *extra).stdout)
+        assert {"session", "kubeconfig", "namespace", "backend"} <= set(info)
+        self.info = info
+        self.dir = home / "sessions" / info["session"]
+
+    def ck(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([CHAOSKIT, *args], capture_output=True, text=True, timeout=180,
+                              env={**os.environ, "CHAOSKIT_HOME": str(self.home)})
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    def kubectl(self, command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(kubectl_path()), *shlex.split(command)[1:]], capture_output=True, text=True,
+                              timeout=60, env={"KUBECONFIG": self.info["kubeconfig"], "HOME": str(self.home),
+                                               "PATH": "/usr/bin:/bin"})
+
+    def events(self, kind: str) -> list[dict[str, Any]]:
+        lines = (self.dir / "events.jsonl").read_text().splitlines()
+        return [e for e in map(json.loads, lines) if e["kind"] == kind]
+
+    def wait(self, predicate: Any, wall: float = 60.0) -> None:
+        deadline = time.monotonic() + wall
+        while not predicate():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.1)
+
+    def until_pods_show(self, text: str) -> None:
+        self.wait(lambda: self.events("injected"))
+        self.wait(lambda: text in self.kubectl("kubectl get pods").stdout)
+
+    def finish(self) -> dict[str, Any]:
+        doc: dict[str, Any] = json.loads(self.ck("finish", "--session", self.info["session"], "--json").stdout)
+        return doc
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    for session in (tmp_path / "sessions").glob("*") if (tmp_path / "sessions").exists() else ():
+        subprocess.run([CHAOSKIT, "stop", "--session", session.name], capture_output=True, timeout=60,
+                       env={**os.environ, "CHAOSKIT_HOME": str(tmp_path)})
+
+
+def investigate_oom(s: Session) -> None:
+    s.until_pods_show("CrashLoopBackOff")
+    pod = s.kubectl("kubectl get pods -l app=checkout --sort-by=.metadata.creationTimestamp "
+                    "-o jsonpath={.items[-1].metadata.name}").stdout
+    for command in ("kubectl get pods", f"kubectl describe pod {pod}", f"kubectl logs {pod} --previous",
+                    "kubectl rollout history deploy/checkout"):
+        assert s.kubectl(command).returncode == 0, command
+
+
+FIX = "kubectl set resources deploy/checkout -c checkout --limits=memory=128Mi --requests=memory=128Mi"
+DIAGNOSE = ("diagnose", "--cause", "memory-limit-too-low", "--resource", "deploy/checkout",
+            "--note", "last state OOMKilled, exit code 137")
+
+
+def test_good_trainee_scores_high_and_report_formats_render(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    investigate_oom(s)
+    s.ck(*DIAGNOSE)
+    assert s.kubectl(FIX).returncode == 0
+    s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
+    doc = s.finish()
+    assert doc["score"] >= 80 and doc["passed"], doc
+    assert set(doc["parts"]) == {"diagnosis", "remediation", "process"}
+    assert all(step["taken"] for step in doc["steps"])
+    assert [m["what"] for m in doc["timeline"]][0] == "fault injected"
+    assert {"first relevant look", "diagnosis", "fix", "recovered"} <= {m["what"] for m in doc["timeline"]}
+    assert any(line["command"] == "kubectl describe" for line in doc["transcript"])
+    md = s.ck("report", "--format", "md").stdout
+    assert f"Score {doc['score']}/100" in md and "[x] Read the pod's events" in md
+    junit = s.ck("report", "--format", "junit").stdout
+    assert 'name="oom-killed"' in junit and "<failure" not in junit
+    html = home / "r.html"
+    s.ck("report", "--format", "html", "-o", str(html))
+    assert "<svg" in html.read_text() and f"{doc['score']}/100" in html.read_text()
+    # the session ended: faults reverted, the process gone, stop stays idempotent
+    s.wait(lambda: s.events("reverted"))
+    assert s.ck("stop").returncode == 0 and s.ck("stop").returncode == 0
+
+
+def test_wrong_fix_is_capped_and_fails(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    investigate_oom(s)
+    s.ck(*DIAGNOSE)
+    assert s.kubectl("kubectl rollout restart deploy/checkout").returncode == 0
+    doc = s.finish()
+    assert doc["score"] <= 50 and not doc["passed"] and not doc["fixed"]
+
+
+def test_fix_without_diagnosis_loses_the_diagnosis_part_and_hints_cost(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    first = s.ck("hint").stdout
+    assert "describe" in first
+    s.ck("hint")
+    investigate_oom(s)
+    assert s.kubectl(FIX).returncode == 0
+    s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
+    doc = s.finish()
+    assert doc["parts"]["diagnosis"]["score"] == 0
+    hints = [i for i in doc["parts"]["process"]["items"] if i["label"].startswith("hint")]
+    assert len(hints) == 2 and all(i["points"] < 0 for i in hints)
+    assert doc["fixed"] and doc["score"] <= 65
+
+
+def test_guess_from_the_briefing_scores_at_most_30(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    s.wait(lambda: s.events("injected"))
+    s.ck(*DIAGNOSE)
+    doc = s.finish()
+    assert doc["score"] <= 30, doc
+
+
+def test_deleting_the_workload_breaks_a_guardrail(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    investigate_oom(s)
+    s.ck(*DIAGNOSE)
+    assert s.kubectl("kubectl delete deploy checkout").returncode == 0
+    doc = s.finish()
+    labels = [i["label"] for i in doc["parts"]["remediation"]["items"]]
+    assert "guardrail no-delete-workload" in labels
+    assert any(i["label"] == "destructive command" for i in doc["parts"]["process"]["items"])
+    assert not doc["passed"]
+
+
+def test_status_sessions_and_errors(home: Path) -> None:
+    s = Session(home, "oom-killed", "--mode", "interview")
+    status = json.loads(s.ck("status", "--json").stdout)
+    assert status["state"] == "running" and status["hints_used"] == 0 and "faults" not in status
+    refused = s.ck("hint", ok=False)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: hints are not available")
+    bad = s.ck("diagnose", "--cause", "gremlins", "--resource", "deploy/checkout", ok=False)
+    assert bad.returncode == 1 and "unknown cause gremlins" in bad.stderr and "Traceback" not in bad.stderr
+    assert s.ck("report", ok=False).stderr.startswith("error: session")
+    rows = json.loads(s.ck("sessions", "--json").stdout)
+    assert [r["state"] for r in rows] == ["running"]
+    s.ck("stop")
+    assert json.loads(s.ck("sessions", "--json").stdout)[0]["state"] == "stopped"
+    assert "removed" in s.ck("sessions", "--prune").stdout
