@@ -92,7 +92,7 @@ def test_good_trainee_scores_high_and_report_formats_render(home: Path) -> None:
     assert doc["score"] >= 80 and doc["passed"], doc
     assert set(doc["parts"]) == {"diagnosis", "remediation", "process"}
     assert all(step["taken"] for step in doc["steps"])
-    assert [m["what"] for m in doc["timeline"]][0] == "fault injected"
+    assert doc["timeline"][0]["what"] == "fault injected"
     assert {"first relevant look", "diagnosis", "fix", "recovered"} <= {m["what"] for m in doc["timeline"]}
     assert any(line["command"] == "kubectl describe" for line in doc["transcript"])
     md = s.ck("report", "--format", "md").stdout
