@@ -38,13 +38,13 @@ def main() -> None:
 
 @main.command()
 @click.option("--seed", default=0, show_default=True, help="Seed for names and uids (same seed, same run).")
-@click.option("--workers", default=2, show_default=True, help="Worker nodes in the simulated cluster.")
+@click.option("--speed", default=30.0, show_default=True, help="Simulator seconds per wall second.")
 @friendly
-def demo(seed: int, workers: int) -> None:
-    """Run the bundled simulator: deploy the sample app, break it, show what kubectl would."""
+def demo(seed: int, speed: float) -> None:
+    """A whole session played by a scripted trainee: oom-killed, investigated, fixed, graded."""
     from chaoskit.demo import run_demo
 
-    run_demo(seed=seed, workers=workers, out=click.echo)
+    run_demo(speed=speed, seed=seed, out=click.echo)
 
 
 @main.group()

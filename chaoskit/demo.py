@@ -1,93 +1,91 @@
-"""``chaoskit demo``: the simulator end to end, until the session flow replaces it.
+"""``chaoskit demo``: one whole training session, played by a scripted trainee.
 
-It starts the default cluster, deploys the sample app (podinfo behind a Service), breaks it
-with a bad deploy that lowers the memory limit below the working set, and prints what
-``kubectl get pods`` and the pod's events would show before and after.
+It starts ``oom-killed`` on the bundled simulator, waits for the page, investigates with the real
+kubectl the way the runbook teaches (get pods, describe, logs --previous, rollout history), fixes
+the memory limit, submits a diagnosis, finishes and prints the report.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
-from chaoskit.sim import Cluster, ClusterConfig, Topology
-from chaoskit.sim.objects import Obj, clone
-from chaoskit.sim.printing import human_duration, render
+from chaoskit.cluster.kubectl import kubectl_path
+from chaoskit.errors import ConfigError
+from chaoskit.report import render
+from chaoskit.session.control import check, diagnose, start, stop
+from chaoskit.session.finish import finish
+from chaoskit.session.home import sessions_dir
+from chaoskit.session.record import Record
 
-NAMESPACE = "default"
-
-
-def sample_app() -> list[Obj]:
-    labels = {"app": "checkout"}
-    container: dict[str, Any] = {
-        "name": "checkout", "image": "ghcr.io/stefanprodan/podinfo:6.7.1",
-        "command": ["./podinfo", "--port=9898", "--stress-memory=64"],
-        "ports": [{"name": "http", "containerPort": 9898}],
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}},
-        "readinessProbe": {"httpGet": {"path": "/readyz", "port": 9898}, "periodSeconds": 5},
-        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 9898}, "periodSeconds": 10},
-    }
-    return [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "checkout", "namespace": NAMESPACE},
-         "spec": {"replicas": 3, "selector": {"matchLabels": labels},
-                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "checkout", "namespace": NAMESPACE},
-         "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
-    ]
+SCENARIO = "oom-killed"
+WAIT = 120.0  # wall seconds for any one thing the trainee waits for
 
 
-def _ready(cluster: Cluster) -> bool:
-    dep = cluster.store.get("Deployment", NAMESPACE, "checkout")
-    return int((dep.get("status") or {}).get("availableReplicas", 0)) == 3
+class Trainee:
+    def __init__(self, kubeconfig: str, out: Callable[[str], None]) -> None:
+        self.kubectl = str(kubectl_path())
+        self.env = {"KUBECONFIG": kubeconfig, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "HOME": str(Path(kubeconfig).parent)}
+        self.out = out
+
+    def run(self, command: str, show: Callable[[str], str] = lambda s: s, quiet: bool = False) -> str:
+        proc = subprocess.run([self.kubectl, *shlex.split(command)[1:]], capture_output=True, text=True,
+                              timeout=60, env=self.env)
+        if not quiet:
+            self.out(f"$ {command}")
+            self.out(show(proc.stdout + proc.stderr).rstrip())
+            self.out("")
+        return proc.stdout
+
+    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise ConfigError(f"demo: gave up waiting for {what}")
+            time.sleep(0.2)
 
 
-def run_demo(seed: int = 0, workers: int = 2, out: Callable[[str], None] = print) -> Cluster:
-    started = time.perf_counter()
-    cluster = Cluster(ClusterConfig(topology=Topology(workers=workers), seed=seed))
-    out(f"Simulated kind cluster ready in {time.perf_counter() - started:.2f}s: "
-        f"{cluster.store.count('Node')} nodes, Kubernetes v1.37.")
-    out("")
-    out("$ kubectl get nodes")
-    out(render("Node", cluster.store.list("Node"), cluster.now).rstrip())
-    for obj in sample_app():
-        cluster.store.create(obj)
-    cluster.run_until(lambda: _ready(cluster), timeout=120)
-    cluster.advance(20)
-    out("")
-    out("$ kubectl get deploy,pods -l app=checkout   # the sample app, healthy")
-    out(render("Deployment", cluster.store.list("Deployment", NAMESPACE), cluster.now).rstrip())
-    out(render("Pod", cluster.pods(NAMESPACE, app="checkout"), cluster.now).rstrip())
+def _describe_excerpt(text: str) -> str:
+    lines = text.splitlines()
+    keep = [i for i, line in enumerate(lines) if "Last State" in line]
+    head = lines[keep[0]:keep[0] + 4] if keep else []
+    events = lines[next((i for i, line in enumerate(lines) if line.startswith("Events:")), len(lines)):]
+    return "\n".join(["...", *head, "...", *events])
 
-    def lower_limit(dep: Obj) -> None:
-        c = dep["spec"]["template"]["spec"]["containers"][0]
-        c["resources"] = {"requests": {"cpu": "100m", "memory": "32Mi"}, "limits": {"memory": "32Mi"}}
 
-    dep = clone(cluster.store.get("Deployment", NAMESPACE, "checkout"))
-    lower_limit(dep)
-    cluster.store.update(dep)
-    broke_at = cluster.now
-    cluster.advance(90)
-    out("")
-    out(f"# fault injected: a new revision sets limits.memory=32Mi below the app's working set "
-        f"({human_duration(cluster.now - broke_at)} ago)")
-    out("$ kubectl get pods -l app=checkout")
-    pods = cluster.pods(NAMESPACE, app="checkout")
-    out(render("Pod", pods, cluster.now).rstrip())
-    broken = [p for p in pods if p["spec"]["containers"][0]["resources"]["limits"]["memory"] == "32Mi"]
-    if broken:
-        victim = broken[0]
-        out("")
-        out(f"$ kubectl describe pod {victim['metadata']['name']} | sed -n '/Last State/,/Exit Code/p;/Events:/,$p'")
-        status = victim["status"]["containerStatuses"][0]
-        last = status.get("lastState", {}).get("terminated", {})
-        out(f"    Last State:     Terminated\n      Reason:       {last.get('reason')}\n"
-            f"      Exit Code:    {last.get('exitCode')}")
-        evs = [e for e in cluster.store.list("Event", NAMESPACE)
-               if e["involvedObject"].get("uid") == victim["metadata"]["uid"]]
-        evs.sort(key=lambda e: (e["lastTimestamp"], e["metadata"]["resourceVersion"]))
-        out(render("Event", evs, cluster.now).rstrip())
-    out("")
-    out(f"Simulated {human_duration(cluster.now - cluster.config.start)} of cluster time in "
-        f"{time.perf_counter() - started:.2f}s of wall time.")
-    return cluster
+def run_demo(speed: float = 30.0, seed: int = 0, out: Callable[[str], None] = print) -> dict[str, object]:
+    began = time.monotonic()
+    info = start(SCENARIO, speed=speed, seed=seed, name=f"demo-{int(time.time())}")
+    directory = sessions_dir() / str(info["session"])
+    out(f"Session {info['session']}: {SCENARIO} on the bundled simulator at {speed:g}x, "
+        f"ready in {time.monotonic() - began:.1f}s")
+    out(f"export KUBECONFIG={info['kubeconfig']}\n")
+    out(str(info["briefing"]) + "\n")
+    try:
+        me = Trainee(str(info["kubeconfig"]), out)
+        me.wait_for(lambda: bool(Record(directory).events("injected")), "the fault")
+        me.wait_for(lambda: "CrashLoopBackOff" in me.run("kubectl get pods", quiet=True), "CrashLoopBackOff")
+        me.run("kubectl get pods")
+        pod = me.run("kubectl get pods -l app=checkout --sort-by=.metadata.creationTimestamp "
+                     "-o jsonpath={.items[-1].metadata.name}", quiet=True)
+        me.run(f"kubectl describe pod {pod}", show=_describe_excerpt)
+        me.run(f"kubectl logs {pod} --previous --tail=3")
+        me.run("kubectl rollout history deploy/checkout")
+        me.run("kubectl set resources deploy/checkout -c checkout --limits=memory=128Mi --requests=memory=128Mi")
+        event = diagnose(directory, ("memory-limit-too-low",), "deploy/checkout",
+                         "Last State OOMKilled, exit code 137: the new revision's memory limit is too low")
+        out(f"$ chaoskit diagnose --cause {event['causes'][0]} --resource {event['resource']}\n")
+        me.wait_for(lambda: bool(check(directory)["healthy"]), "the service to recover")
+        me.run("kubectl rollout status deploy/checkout")
+        doc = finish(directory)
+        out("$ chaoskit finish\n")
+        out(render(doc, "text"))
+        out(f"Demo finished in {time.monotonic() - began:.1f}s of wall time.")
+        return doc
+    finally:
+        stop(directory)

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
 from click.testing import CliRunner
 
 from chaoskit.cli import friendly, main
 from chaoskit.errors import ConfigError
 
 
-def test_demo_shows_the_break() -> None:
+def test_demo_plays_a_whole_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAOSKIT_HOME", str(tmp_path))
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "chaoskit-control-plane   Ready    control-plane" in result.stdout
     assert "CrashLoopBackOff" in result.stdout
     assert "Reason:       OOMKilled" in result.stdout
+    score = int(re.search(r"Score (\d+)/100 — PASSED", result.stdout).group(1))  # type: ignore[union-attr]
+    assert score >= 80
     assert result.stderr == ""
 
 
