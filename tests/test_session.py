@@ -42,7 +42,8 @@ class Session:
                                                "PATH": "/usr/bin:/bin"})
 
     def events(self, kind: str) -> list[dict[str, Any]]:
-        lines = (self.dir / "events.jsonl").read_text().splitlines()
+        path = self.dir / "events.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
         return [e for e in map(json.loads, lines) if e["kind"] == kind]
 
     def wait(self, predicate: Any, wall: float = 60.0) -> None:
@@ -165,3 +166,61 @@ def test_status_sessions_and_errors(home: Path) -> None:
     s.ck("stop")
     assert json.loads(s.ck("sessions", "--json").stdout)[0]["state"] == "stopped"
     assert "removed" in s.ck("sessions", "--prune").stdout
+
+
+# ---------------------------------------------------------------------- the issue's seven scenarios
+
+def runbook_commands(s: Session, scenario: Any, book: Any) -> list[str]:
+    """Every command of every runbook step, placeholders filled the way a trainee would."""
+    name = scenario.diagnosis["resource"].split("/", 1)[1]
+    pod = s.kubectl("kubectl get pods --sort-by=.metadata.creationTimestamp "
+                    "-o jsonpath={.items[-1].metadata.name}").stdout or "none"
+    node = name if scenario.diagnosis["resource"].startswith("node/") else "chaoskit-worker"
+    return [c.replace("POD", pod).replace("NODE", node).replace("NAME", name)
+            for step in book.steps for c in step.commands]
+
+
+def play(home: Path, sid: str, fix: tuple[str, ...], right_fix: bool, expect_alert: bool) -> dict[str, Any]:
+    """A trainee who follows the runbook and diagnoses correctly, then applies ``fix``."""
+    from chaoskit.catalog import catalogue
+    from chaoskit.runbook.model import load_runbooks
+
+    scenario = catalogue()[sid]
+    s = Session(home, sid)
+    s.wait(lambda: s.events("injected"))
+    s.wait(lambda: not json.loads(s.ck("check", "--json").stdout)["healthy"])
+    if expect_alert:
+        s.wait(lambda: json.loads(s.ck("status", "--json").stdout)["alerts"])
+        alert = json.loads(s.ck("status", "--json").stdout)["alerts"][0]
+        assert alert.startswith(f"{scenario.monitor['service']}: availability 0% for"), alert
+    for command in runbook_commands(s, scenario, load_runbooks()[scenario.runbook]):
+        s.kubectl(command)
+    s.ck("diagnose", *[a for c in scenario.diagnosis["causes"] for a in ("--cause", c)],
+         "--resource", scenario.diagnosis["resource"], "--note", " ".join(scenario.diagnosis["keywords"]))
+    for command in fix:
+        assert s.kubectl(command).returncode == 0, command
+    if right_fix:
+        s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
+    return s.finish()
+
+
+SEVEN = [("oom-killed", False), ("bad-image", False), ("liveness-probe", False), ("readiness-probe", True),
+         ("node-taint", False), ("deleted-pods", True), ("broken-selector", True)]
+
+
+@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
+def test_good_trainee_scores_at_least_80(home: Path, sid: str, alerts: bool) -> None:
+    from chaoskit.catalog import catalogue
+
+    doc = play(home, sid, catalogue()[sid].solution.commands, right_fix=True, expect_alert=alerts)
+    assert doc["passed"] and doc["score"] >= 80, json.dumps(doc["parts"], indent=1)
+    assert all(step["taken"] for step in doc["steps"]), doc["steps"]
+
+
+@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
+def test_known_wrong_fix_scores_at_most_50(home: Path, sid: str, alerts: bool) -> None:
+    from chaoskit.catalog import catalogue
+
+    doc = play(home, sid, catalogue()[sid].wrong[0].commands, right_fix=False, expect_alert=False)
+    assert doc["parts"]["diagnosis"]["score"] == doc["parts"]["diagnosis"]["max"]
+    assert not doc["passed"] and not doc["fixed"] and doc["score"] <= 50, json.dumps(doc["parts"], indent=1)

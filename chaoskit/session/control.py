@@ -89,10 +89,11 @@ def status(directory: Path) -> dict[str, Any]:
             alerts.pop(event["alert"], None)
     now = rec.sim_now()
     probes = rec.events("probe")
-    recent = probes[-12:]
-    availability = sum(p["ok"] for p in recent) / len(recent) if recent else None
-    shown = [f"{name}: availability {availability:.0%} for {_ago(now - a['since'])}"
-             if availability is not None else f"{name}: unavailable" for name, a in alerts.items()]
+    shown = []
+    for name, alert in alerts.items():
+        during = [p["ok"] for p in probes if p["sim"] >= alert["since"]]
+        share = sum(during) / len(during) if during else 0.0
+        shown.append(f"{name}: availability {share:.0%} for {_ago(now - alert['since'])}")
     grade = read_json(directory / "grade.json")
     run = elapsed(rec)
     return {"session": directory.name, "scenario": meta["scenario"], "namespace": meta["namespace"],

@@ -163,8 +163,8 @@ class Daemon:
         self.tick_clock()
         meta = {**self.meta, "sim_start": start, "pid": self.meta.get("pid"), "state": "running",
                 "kubeconfig": str(self.dir / "kubeconfig"), "server": self.server.url}
-        write_json(self.dir / "session.json", meta)
         self.record.add("started", start, scenario=self.scenario.id, namespace=self.ns)
+        write_json(self.dir / "session.json", meta)
         self.schedule()
         while not (self.dir / "stop").exists():
             time.sleep(0.1)
