@@ -49,15 +49,18 @@ def semantic_problems(scenario: Scenario, lines: dict[str, int], runbooks: set[s
         line = lines.get(path) or lines.get(path.rsplit(".", 1)[0]) or 1
         problems.append(Problem(scenario.path, path, line, message))
 
-    for i, fault in enumerate(scenario.faults):
-        cls = REGISTRY.get(fault.type)
+    declared = [(f"faults[{i}]", f.type, f.target, f.params) for i, f in enumerate(scenario.faults)]
+    declared += [(f"escalations[{i}].fault", e["fault"].get("type"), e["fault"].get("target") or {},
+                  e["fault"].get("params") or {}) for i, e in enumerate(scenario.escalations)]
+    for where, ftype, target, params in declared:
+        cls = REGISTRY.get(str(ftype))
         if cls is None:
-            add(f"faults[{i}].type", f"unknown fault type {fault.type!r}; known: {', '.join(sorted(REGISTRY))}")
+            add(f"{where}.type", f"unknown fault type {ftype!r}; known: {', '.join(sorted(REGISTRY))}")
             continue
-        if fault.target.get("kind") not in cls.kinds:
-            add(f"faults[{i}].target.kind", f"fault {fault.type} applies to {', '.join(cls.kinds)}")
-        for err in Draft202012Validator(cls.params_schema).iter_errors(fault.params):
-            add(f"faults[{i}].params", err.message)
+        if target.get("kind") not in cls.kinds:
+            add(f"{where}.target.kind", f"fault {ftype} applies to {', '.join(cls.kinds)}")
+        for err in Draft202012Validator(cls.params_schema).iter_errors(params):
+            add(f"{where}.params", err.message)
     for i, cause in enumerate(scenario.diagnosis["causes"]):
         if cause not in taxonomy():
             add(f"diagnosis.causes[{i}]", f"unknown cause {cause!r}")

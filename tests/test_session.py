@@ -224,3 +224,62 @@ def test_known_wrong_fix_scores_at_most_50(home: Path, sid: str, alerts: bool) -
     doc = play(home, sid, catalogue()[sid].wrong[0].commands, right_fix=False, expect_alert=False)
     assert doc["parts"]["diagnosis"]["score"] == doc["parts"]["diagnosis"]["max"]
     assert not doc["passed"] and not doc["fixed"] and doc["score"] <= 50, json.dumps(doc["parts"], indent=1)
+
+
+# ---------------------------------------------------------------------- timeline, time limit, crashes
+
+def short_scenario(tmp: Path) -> Path:
+    """oom-killed with a 4-minute limit, a fault that recurs every minute and an escalation."""
+    import shutil
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    folder = tmp / "extra"
+    shutil.copytree(root / "templates", folder / "templates")
+    data = yaml.safe_load((root / "oom-killed.yaml").read_text())
+    data.update(id="oom-short", time_limit="4m")
+    data["faults"] = [{**data["faults"][0], "at": "20s"},
+                      {"type": "pod-delete", "at": "40s", "every": "1m",
+                       "target": {"kind": "Pod", "selector": "app=checkout", "mode": "one"}}]
+    data["escalations"] = [{"after": "2m", "fault": {"type": "scale-zero",
+                                                    "target": {"kind": "Deployment", "name": "checkout"}}}]
+    (folder / "oom-short.yaml").write_text(yaml.safe_dump(data))
+    return folder
+
+
+def test_timeline_recurs_escalates_and_the_time_limit_grades(home: Path) -> None:
+    folder = short_scenario(home)
+    s = Session(home, "oom-short", "--scenarios", str(folder))
+    s.ck("diagnose", "--cause", "memory-limit-too-low", "--resource", "deploy/checkout")
+    s.wait(lambda: (s.dir / "grade.json").exists(), wall=60)
+    doc = json.loads((s.dir / "grade.json").read_text())
+    assert doc["reason"] == "time limit reached" and not doc["fixed"] and doc["score"] <= 50
+    injected = s.events("injected")
+    deletes = [e for e in injected + s.events("inject-failed") if e["fault"] == "pod-delete"]
+    deletes.sort(key=lambda e: e["sim"])
+    assert len(deletes) >= 3, deletes  # at 40s, then every minute until the 4-minute limit
+    assert any("fault target not found" in e.get("error", "") for e in deletes)  # after the scale to zero
+    assert [e["fault"] for e in injected if "escalation" in e] == ["scale-zero"]
+    times = [e["sim"] - s.events("started")[0]["sim"] for e in deletes]
+    assert times[0] == pytest.approx(40, abs=6) and times[1] - times[0] == pytest.approx(60, abs=6)
+    s.wait(lambda: s.events("reverted"))
+    assert [e["kind"] for e in s.events("finished")] == ["finished"]
+
+
+def test_kill_9_loses_nothing_and_stop_still_cleans_up(home: Path) -> None:
+    import signal
+
+    s = Session(home, "oom-killed")
+    s.wait(lambda: s.events("injected"))
+    s.ck("diagnose", "--cause", "memory-limit-too-low", "--resource", "deploy/checkout", "--note", "first")
+    s.ck("diagnose", "--cause", "crash-on-start", "--resource", "deploy/checkout", "--note", "second")
+    pid = json.loads((s.dir / "session.json").read_text())["pid"]
+    os.killpg(pid, signal.SIGKILL)
+    s.wait(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2])
+    assert [e["note"] for e in s.events("diagnosis")] == ["first", "second"]
+    assert s.events("injected")
+    assert s.ck("stop").returncode == 0 and s.ck("stop").returncode == 0
+    assert json.loads(s.ck("sessions", "--json").stdout)[0]["state"] == "stopped"
+    again = Session(home, "oom-killed")
+    assert json.loads(again.ck("status", "--json").stdout)["state"] == "running"

@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from chaoskit.catalog import catalogue, render
 from chaoskit.checks import Memory, evaluate
 from chaoskit.cluster import Kube, KubeError, connect
+from chaoskit.errors import ChaoskitError
 from chaoskit.faults import REGISTRY, Journal, Target, revert
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import parse_duration
@@ -86,8 +87,27 @@ class Daemon:
                 done = fault.inject(self.kube, namespace, self.journal)
                 self.record.add("injected", self.now(), fault=spec.type, changes=len(done),
                                 red_herring=spec.red_herring, what=fault.describe())
-            except KubeError as err:
+            except ChaoskitError as err:  # a target gone (scaled away, deleted): recorded, not fatal
                 self.record.add("inject-failed", self.now(), fault=spec.type, error=str(err))
+
+    def escalate(self, index: int) -> None:
+        """An escalation step fires only while the trainee has not fixed things yet."""
+        state = read_json(self.dir / "checks.json", {"checks": {}})["checks"]
+        if state and all(c["since"] is not None for c in state.values()):
+            self.record.add("escalation-skipped", self.now(), step=index)
+            return
+        spec = self.scenario.escalations[index]["fault"]
+        with self.lock:
+            if self.done.is_set():
+                return
+            fault = REGISTRY[spec["type"]](Target.from_dict(spec["target"]), spec.get("params") or {}, seed=100 + index)
+            namespace = None if spec["target"]["kind"] == "Node" else self.ns
+            try:
+                done = fault.inject(self.kube, namespace, self.journal)
+                self.record.add("injected", self.now(), fault=spec["type"], changes=len(done), red_herring=False,
+                                what=fault.describe(), escalation=index)
+            except ChaoskitError as err:  # a target gone (scaled away, deleted): recorded, not fatal
+                self.record.add("inject-failed", self.now(), fault=spec["type"], error=str(err))
 
     def probe(self) -> None:
         mon = self.scenario.monitor
@@ -131,6 +151,9 @@ class Daemon:
             if spec.every:
                 self.scheduler.add_job(self.inject, "interval", seconds=spec.every / self.speed, args=[i],
                                        start_date=self.wall_after(spec.at + spec.every))
+        for j, step in enumerate(self.scenario.escalations):
+            self.scheduler.add_job(self.escalate, "date", run_date=self.wall_after(parse_duration(step["after"])),
+                                   args=[j])
         if self.scenario.monitor:
             every = parse_duration(self.scenario.monitor.get("interval", "10s")) / self.speed
             self.scheduler.add_job(self.probe, "interval", seconds=every, max_instances=1, coalesce=True)
