@@ -42,6 +42,28 @@ def start_cmd(scenario_id: str, backend: str, speed: float, seed: int, mode: str
     return info
 
 
+def play_cmd(scenario_id: str, speed: float, seed: int, mode: str, name: str | None,
+             scenario_dirs: tuple[Path, ...]) -> None:
+    import os
+    import subprocess
+
+    from chaoskit.cluster.kubectl import kubectl_path
+    from chaoskit.report import render
+    from chaoskit.session.finish import finish
+    from chaoskit.session.home import sessions_dir
+
+    info = start_cmd(scenario_id, "sim", speed, seed, mode, name, scenario_dirs, False)
+    shell = os.environ.get("SHELL") or "/bin/sh"
+    env = {**os.environ, "KUBECONFIG": info["kubeconfig"], "CHAOSKIT_SESSION": info["session"],
+           "PATH": f"{kubectl_path().parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PS1": f"(chaoskit {scenario_id}) $ "}
+    click.echo("\nA shell with KUBECONFIG set; 'chaoskit diagnose', 'hint', 'check' act on this session. "
+               "Leave it (exit) to finish.\n")
+    subprocess.call([shell, "--norc"] if shell.endswith("bash") else [shell], env=env)
+    doc = finish(sessions_dir() / info["session"])
+    click.echo(render(doc, "text"), nl=False)
+
+
 def register(main: click.Group, scenarios_option: Any, friendly: Any) -> None:
     @main.command("start")
     @click.argument("scenario_id")
@@ -57,6 +79,19 @@ def register(main: click.Group, scenarios_option: Any, friendly: Any) -> None:
               as_json: bool, scenario_dirs: tuple[Path, ...]) -> None:
         """Start a training session in the background."""
         start_cmd(scenario_id, backend, speed, seed, mode, name, scenario_dirs, as_json)
+
+    @main.command("play")
+    @click.argument("scenario_id")
+    @click.option("--speed", default=1.0, show_default=True, help="Simulator seconds per wall second.")
+    @click.option("--seed", default=0, show_default=True, help="Seed for names and uids.")
+    @click.option("--mode", type=click.Choice(["practice", "interview"]), default="practice", show_default=True)
+    @click.option("--name", default=None, help="Session id (default: time, scenario and a random suffix).")
+    @scenarios_option
+    @friendly
+    def play(scenario_id: str, speed: float, seed: int, mode: str, name: str | None,
+             scenario_dirs: tuple[Path, ...]) -> None:
+        """Start a session and open a shell set up for it; leaving the shell finishes it."""
+        play_cmd(scenario_id, speed, seed, mode, name, scenario_dirs)
 
     @main.command("status")
     @SESSION_OPTION

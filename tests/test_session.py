@@ -283,3 +283,26 @@ def test_kill_9_loses_nothing_and_stop_still_cleans_up(home: Path) -> None:
     assert json.loads(s.ck("sessions", "--json").stdout)[0]["state"] == "stopped"
     again = Session(home, "oom-killed")
     assert json.loads(again.ck("status", "--json").stdout)["state"] == "running"
+
+
+def test_play_opens_a_shell_for_the_session_and_finishes_on_exit(home: Path) -> None:
+    script = "kubectl get deploy checkout -o name\nchaoskit status --json\nexit\n"
+    proc = subprocess.run([CHAOSKIT, "play", "oom-killed", "--speed", str(SPEED)], input=script, text=True,
+                          capture_output=True, timeout=180,
+                          env={**os.environ, "CHAOSKIT_HOME": str(home), "SHELL": "/bin/sh",
+                               "PATH": f"{Path(CHAOSKIT).parent}:/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert "deployment.apps/checkout" in proc.stdout
+    assert '"state": "running"' in proc.stdout
+    assert "Score " in proc.stdout and "NOT PASSED" in proc.stdout
+    (session,) = (home / "sessions").iterdir()
+    assert json.loads((session / "grade.json").read_text())["session"] == session.name
+
+
+def test_diagnose_prompts_without_options(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    proc = subprocess.run([CHAOSKIT, "diagnose"], input="memory-limit-too-low\ndeploy/checkout\nOOMKilled\n",
+                          text=True, capture_output=True, timeout=60, env={**os.environ, "CHAOSKIT_HOME": str(home)})
+    assert proc.returncode == 0, proc.stderr
+    assert "diagnosis recorded: memory-limit-too-low on deployment/checkout" in proc.stdout
+    assert s.events("diagnosis")[-1]["note"] == "OOMKilled"

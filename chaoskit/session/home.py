@@ -48,7 +48,8 @@ def all_sessions() -> list[Path]:
 
 
 def resolve(session: str | None) -> Path:
-    """The named session, or the latest one."""
+    """The named session, else ``$CHAOSKIT_SESSION`` (set inside 'chaoskit play'), else the latest."""
+    session = session or os.environ.get("CHAOSKIT_SESSION")
     if session:
         path = sessions_dir() / session
         if not (path / "session.json").exists():
