@@ -306,3 +306,50 @@ def test_diagnose_prompts_without_options(home: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "diagnosis recorded: memory-limit-too-low on deployment/checkout" in proc.stdout
     assert s.events("diagnosis")[-1]["note"] == "OOMKilled"
+
+
+# ---------------------------------------------------------------------- reports
+
+REPORT = Path(__file__).parent / "data" / "report.json"  # grade.json of a real 'chaoskit demo' run
+
+
+def chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(chromium() is None, reason="headless Chromium is not installed (Debian package 'chromium')")
+def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    from chaoskit.report import render
+
+    doc = json.loads(REPORT.read_text())
+    page = tmp_path / "report.html"
+    page.write_text(render(doc, "html"))
+    args = [str(chromium()), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'p'}"]
+    dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert f"{doc['score']}/100 passed" in dom
+    assert dom.count('class="mark"') == len(doc["timeline"]) >= 4
+    for mark in ("fault injected", "first relevant look", "diagnosis", "recovered"):
+        assert mark in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run([*args, f"--screenshot={shot}", "--window-size=900,700", page.as_uri()], capture_output=True,
+                   timeout=120)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_report_formats_from_one_document() -> None:
+    from chaoskit.errors import ConfigError
+    from chaoskit.report import render
+
+    doc = json.loads(REPORT.read_text())
+    assert json.loads(render(doc, "json")) == doc
+    md = render(doc, "md")
+    for heading in ("## What was really broken", "## Runbook steps", "## Timeline", "## Commands",
+                    "## Reference solution", "## Postmortem skeleton", "**Root cause:**"):
+        assert heading in md
+    text = render(doc, "text")
+    assert f"Score {doc['score']}/100" in text and "\x1b[" not in text
+    assert "<testsuites" in render(doc, "junit")
+    with pytest.raises(ConfigError, match="unknown report format"):
+        render(doc, "pdf")
