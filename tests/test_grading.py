@@ -209,3 +209,16 @@ def test_a_diagnosis_without_investigation_keeps_half() -> None:
     guess = score_diagnosis(sub, OOM.diagnosis, CAUSES, 35, investigated=False)
     assert guess.score == pytest.approx(backed.score / 2)
     assert guess.items[-1].label == "not backed by investigation"
+
+
+def test_looking_before_the_fault_is_not_investigating_it() -> None:
+    early = [rec("list", "pods", -20), rec("get", "pods", -10, cmd="kubectl describe")]
+    part = process(early, recovered=None)
+    assert part.score == 0
+    assert "never looked" in part.items[1].detail
+
+
+def test_force_delete_seen_in_delete_options() -> None:
+    forced = rec("delete", "pods", 95, cmd="kubectl delete", name="checkout-1")
+    forced["gracePeriodSeconds"] = 0
+    assert [i.label for i in process([*GOOD_RECORDS, forced]).items if i.points < 0] == ["destructive command"]

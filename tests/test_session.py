@@ -144,11 +144,14 @@ def test_deleting_the_workload_breaks_a_guardrail(home: Path) -> None:
     s = Session(home, "oom-killed")
     investigate_oom(s)
     s.ck(*DIAGNOSE)
+    pod = s.kubectl("kubectl get pods -l app=checkout -o jsonpath={.items[0].metadata.name}").stdout
+    assert s.kubectl(f"kubectl delete pod {pod} --force --grace-period=0").returncode == 0
     assert s.kubectl("kubectl delete deploy checkout").returncode == 0
     doc = s.finish()
     labels = [i["label"] for i in doc["parts"]["remediation"]["items"]]
     assert "guardrail no-delete-workload" in labels
-    assert any(i["label"] == "destructive command" for i in doc["parts"]["process"]["items"])
+    details = [i["detail"] for i in doc["parts"]["process"]["items"] if i["label"] == "destructive command"]
+    assert details == [f"force-deleted pods/{pod} (kubectl delete)", "deleted deployments/checkout (kubectl delete)"]
     assert not doc["passed"]
 
 

@@ -70,13 +70,14 @@ def destructive(record: Record) -> str | None:
             return f"deleted {record['resource']}/{record.get('name')}"
         if record.get("verb") == "deletecollection":
             return f"deleted every {record.get('resource')} in {record.get('namespace') or 'the cluster'}"
-        if "gracePeriodSeconds=0" in str(record.get("uri", "")):
+        if record.get("gracePeriodSeconds") == 0 or "gracePeriodSeconds=0" in str(record.get("uri", "")):
             return f"force-deleted {record.get('resource')}/{record.get('name')}"
     return None
 
 
 def score_process(inp: ProcessInputs, maximum: float) -> Part:
-    found = first_matches(inp.records, inp.steps)
+    after = [r for r in inp.records if sim_seconds(r, inp.started) >= 0]  # looking before the fault is not
+    found = first_matches(after, inp.steps)                                # investigating it
     taken = sum(i is not None for i in found)
     coverage = taken / len(inp.steps) if inp.steps else 0.0
     order = order_ratio(found)
@@ -86,7 +87,7 @@ def score_process(inp: ProcessInputs, maximum: float) -> Part:
                   f"{taken}/{len(inp.steps)} steps, order {order:.0%}"
                   + (f"; missed: {'; '.join(missed)}" if missed else ""))]
     first = min((i for i in found if i is not None), default=None)
-    detect = sim_seconds(inp.records[first], inp.started) if first is not None else None
+    detect = sim_seconds(after[first], inp.started) if first is not None else None
     items.append(Item("time to first relevant look", timeliness(detect, inp.targets.get("detect"))
                       * DETECT_SHARE * maximum, DETECT_SHARE * maximum,
                       f"{detect:.0f}s" if detect is not None else "never looked"))

@@ -109,8 +109,9 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
     fixed = bool(outcomes) and all(o.held for o in outcomes)
     inputs = ProcessInputs(audit, book.steps, datetime.fromtimestamp(started, UTC), ns, scenario.targets,
                            (since - started) if fixed and since is not None else None, len(rec.events("hint")))
-    found = first_matches(audit, book.steps)
-    looked = [_audit_sim(audit[i]) for i in found if i is not None]
+    since_fault = [r for r in audit if _audit_sim(r) >= started]
+    found = first_matches(since_fault, book.steps)
+    looked = [_audit_sim(since_fault[i]) for i in found if i is not None]
     investigated = bool(diagnoses) and bool(looked) and min(looked) <= float(diagnoses[-1]["sim"])
     parts = {
         "diagnosis": score_diagnosis(sub, scenario.diagnosis, taxonomy(), weights["diagnosis"], investigated),
@@ -125,7 +126,7 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
                   for s, i in zip(book.steps, found, strict=True)],
         "runbook": {"id": book.id, "title": book.title, "path": str(book.path)},
         "diagnosis_submitted": diagnoses[-1] if diagnoses else None,
-        "timeline": timeline(rec, audit, found, started, since if fixed else None),
+        "timeline": timeline(rec, since_fault, found, started, since if fixed else None),
         "transcript": transcript(audit, started),
         "truth": {"causes": scenario.diagnosis["causes"], "resource": scenario.diagnosis["resource"],
                   "faults": [e["what"] for e in injected if not e.get("red_herring")],

@@ -27,6 +27,7 @@ class AuditRecord:
     latencyMs: float
     method: str
     uri: str
+    gracePeriodSeconds: int | None = None  # a delete's DeleteOptions: 0 is a force delete
 
 
 class AuditLog:

@@ -116,7 +116,7 @@ class ApiServer:
             kubectlSession=request.headers.get("Kubectl-Session", ""), verb=audit.verb, resource=audit.resource,
             subresource=audit.subresource, namespace=audit.namespace, name=audit.name, code=response.status,
             latencyMs=round((time.perf_counter() - started) * 1000, 3), method=request.method,
-            uri=request.path_qs))
+            uri=request.path_qs, gracePeriodSeconds=await _grace(request) if request.method == "DELETE" else None))
         return response
 
     # ------------------------------------------------------------------ routing
@@ -419,3 +419,14 @@ def ssl_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(str(cert_file), str(key_file))
     return ctx
+
+
+async def _grace(request: web.Request) -> int | None:
+    """The grace period a DELETE asked for (body DeleteOptions, else the query), for the audit log."""
+    try:
+        options = json.loads(await request.read() or b"{}")
+        value = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
+        value = request.query.get("gracePeriodSeconds") if value is None else value
+        return int(value) if value is not None else None
+    except (ValueError, TypeError):
+        return None
