@@ -356,3 +356,21 @@ def test_report_formats_from_one_document() -> None:
     assert "<testsuites" in render(doc, "junit")
     with pytest.raises(ConfigError, match="unknown report format"):
         render(doc, "pdf")
+
+
+def test_breaking_another_workload_is_collateral_damage(home: Path) -> None:
+    s = Session(home, "oom-killed")
+    investigate_oom(s)
+    s.ck(*DIAGNOSE)
+    assert s.kubectl(FIX).returncode == 0
+    assert s.kubectl("kubectl create deployment side --image=nginx:1.27").returncode == 0
+    s.wait(lambda: s.kubectl("kubectl get deploy side -o jsonpath={.status.availableReplicas}").stdout == "1")
+    recreate = '{"spec":{"strategy":{"type":"Recreate","rollingUpdate":null}}}'
+    assert s.kubectl(f"kubectl patch deploy side --type=merge -p '{recreate}'").returncode == 0
+    assert s.kubectl("kubectl set image deploy/side nginx=nginx:no-such-tag").returncode == 0
+    s.wait(lambda: s.kubectl("kubectl get deploy side -o jsonpath={.status.availableReplicas}").stdout == "")
+    s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
+    doc = s.finish()
+    damage = [i for i in doc["parts"]["remediation"]["items"] if i["label"] == "collateral damage"]
+    assert [i["detail"] for i in damage] == ["deployment/side was changed by you and has 0/1 available"]
+    assert doc["parts"]["remediation"]["score"] < doc["parts"]["remediation"]["max"]

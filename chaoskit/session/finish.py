@@ -71,9 +71,24 @@ def end_facts(kube: Kube, ns: str) -> dict[str, Any]:
     return facts
 
 
-def collateral(kube: Kube, ns: str, records: list[dict[str, Any]]) -> list[str]:
-    """Objects the trainee deleted that are still gone (workloads are the guardrail's business)."""
+def collateral(kube: Kube, ns: str, records: list[dict[str, Any]], target: str) -> list[str]:
+    """Damage beyond the incident, judged from the trainee's own writes: objects they deleted that
+    are still gone (deleting workloads is the guardrail's business), and Deployments other than the
+    broken one that they changed and that are not available at the end."""
     gone = []
+    touched = {str(r["name"]) for r in records if is_write(r) and r.get("resource") == "deployments"
+               and r.get("verb") != "delete" and r.get("name") and r.get("name") != target}
+    for name in sorted(touched):
+        try:
+            dep = kube.try_get("Deployment", ns, name)
+        except KubeError:
+            continue
+        if dep is None:
+            continue
+        want = int(dep["spec"].get("replicas", 1))
+        have = int((dep.get("status") or {}).get("availableReplicas") or 0)
+        if have < want:
+            gone.append(f"deployment/{name} was changed by you and has {have}/{want} available")
     for r in records:
         if is_write(r) and r.get("verb") == "delete" and r.get("resource") in ("services", "configmaps", "secrets"):
             kind = {"services": "Service", "configmaps": "ConfigMap", "secrets": "Secret"}[str(r["resource"])]
@@ -116,7 +131,8 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
     parts = {
         "diagnosis": score_diagnosis(sub, scenario.diagnosis, taxonomy(), weights["diagnosis"], investigated),
         "remediation": score_remediation(outcomes, violations(scenario.guardrails, audit, ns, end_facts(kube, ns)),
-                                         collateral(kube, ns, audit), weights["remediation"]),
+                                         collateral(kube, ns, audit, scenario.diagnosis["resource"].split("/", 1)[1]),
+                                         weights["remediation"]),
         "process": score_process(inputs, weights["process"]),
     }
     result = grade(parts, fixed, scenario.pass_score).to_dict()
