@@ -374,3 +374,26 @@ def test_breaking_another_workload_is_collateral_damage(home: Path) -> None:
     damage = [i for i in doc["parts"]["remediation"]["items"] if i["label"] == "collateral damage"]
     assert [i["detail"] for i in damage] == ["deployment/side was changed by you and has 0/1 available"]
     assert doc["parts"]["remediation"]["score"] < doc["parts"]["remediation"]["max"]
+
+
+def test_senseless_order_and_a_stuffed_note_earn_only_part(home: Path) -> None:
+    from chaoskit.scenario.causes import taxonomy
+
+    s = Session(home, "oom-killed")
+    s.until_pods_show("CrashLoopBackOff")
+    pod = s.kubectl("kubectl get pods -l app=checkout --sort-by=.metadata.creationTimestamp "
+                    "-o jsonpath={.items[-1].metadata.name}").stdout
+    # the runbook's commands backwards (the jsonpath lookup above already listed pods once, so step 1
+    # comes first; everything after it runs in reverse)
+    for command in ("kubectl rollout history deploy/checkout", f"kubectl logs {pod} --previous",
+                    f"kubectl describe pod {pod}"):
+        assert s.kubectl(command).returncode == 0
+    everything = ", ".join(sorted({syn for c in taxonomy().values() for syn in c.synonyms}))
+    s.ck("diagnose", "--cause", "memory-limit-too-low", "--resource", "deploy/checkout", "--note", everything)
+    assert s.kubectl(FIX).returncode == 0
+    s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
+    doc = s.finish()
+    steps = doc["parts"]["process"]["items"][0]
+    assert steps["detail"].startswith("4/4 steps, order 50%") and steps["points"] < steps["max"]
+    note = next(i for i in doc["parts"]["diagnosis"]["items"] if i["label"] == "explanation")
+    assert note["points"] == 0
