@@ -157,6 +157,7 @@ def test_deleting_the_workload_breaks_a_guardrail(home: Path) -> None:
 
 def test_status_sessions_and_errors(home: Path) -> None:
     s = Session(home, "oom-killed", "--mode", "interview")
+    assert s.info["namespace"].startswith("chaoskit-oom-killed-") and len(s.info["namespace"]) <= 63
     status = json.loads(s.ck("status", "--json").stdout)
     assert status["state"] == "running" and status["hints_used"] == 0 and "faults" not in status
     refused = s.ck("hint", ok=False)

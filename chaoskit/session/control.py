@@ -36,7 +36,7 @@ def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "prac
     if directory.exists():
         raise ConfigError(f"a session named {sid!r} already exists")
     directory.mkdir(parents=True)
-    namespace = f"{scenario_id}-{secrets.token_hex(2)}"[:63]
+    namespace = f"chaoskit-{scenario_id}"[:57] + f"-{secrets.token_hex(2)}"
     meta = {"id": sid, "scenario": scenario_id, "namespace": namespace, "backend": "sim", "speed": speed,
             "seed": seed, "mode": mode, "created": time.time(), "state": "starting",
             "scenario_dirs": [str(p.resolve()) for p in scenario_dirs], "time_limit": scenario.time_limit}
