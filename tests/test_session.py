@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.kube import kubectl_path
 
@@ -165,11 +166,17 @@ def test_status_sessions_and_errors(home: Path) -> None:
     bad = s.ck("diagnose", "--cause", "gremlins", "--resource", "deploy/checkout", ok=False)
     assert bad.returncode == 1 and "unknown cause gremlins" in bad.stderr and "Traceback" not in bad.stderr
     assert s.ck("report", ok=False).stderr.startswith("error: session")
+    other = Session(home, "bad-image")  # a second session while the first runs: its own server and port
+    servers = {yaml.safe_load(Path(x.info["kubeconfig"]).read_text())["clusters"][0]["cluster"]["server"]
+               for x in (s, other)}
+    assert len(servers) == 2
+    assert other.kubectl("kubectl get deploy checkout -o name").stdout.strip() == "deployment.apps/checkout"
     rows = json.loads(s.ck("sessions", "--json").stdout)
-    assert [r["state"] for r in rows] == ["running"]
-    s.ck("stop")
-    assert json.loads(s.ck("sessions", "--json").stdout)[0]["state"] == "stopped"
-    assert "removed" in s.ck("sessions", "--prune").stdout
+    assert [r["state"] for r in rows] == ["running", "running"]
+    s.ck("stop", "--session", s.info["session"])
+    other.ck("stop")
+    assert [r["state"] for r in json.loads(s.ck("sessions", "--json").stdout)] == ["stopped", "stopped"]
+    assert s.ck("sessions", "--prune").stdout.count("removed") == 2
 
 
 # ---------------------------------------------------------------------- the issue's seven scenarios
@@ -398,3 +405,26 @@ def test_senseless_order_and_a_stuffed_note_earn_only_part(home: Path) -> None:
     assert steps["detail"].startswith("4/4 steps, order 50%") and steps["points"] < steps["max"]
     note = next(i for i in doc["parts"]["diagnosis"]["items"] if i["label"] == "explanation")
     assert note["points"] == 0
+
+
+@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
+def test_no_diagnosis_a_hint_and_a_guardrail_each_cost(home: Path, sid: str, alerts: bool) -> None:
+    """Right fix, but no diagnosis, one hint, and a write outside the session's namespace."""
+    from chaoskit.catalog import catalogue
+
+    scenario = catalogue()[sid]
+    s = Session(home, sid)
+    s.wait(lambda: s.events("injected"))
+    s.wait(lambda: not json.loads(s.ck("check", "--json").stdout)["healthy"])
+    assert s.ck("hint").stdout.strip() == scenario.hints[0]
+    assert s.kubectl("kubectl create configmap scratch -n default --from-literal=a=b").returncode == 0
+    for command in scenario.solution.commands:
+        assert s.kubectl(command).returncode == 0, command
+    s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
+    doc = s.finish()
+    parts = doc["parts"]
+    assert parts["diagnosis"]["score"] == 0
+    assert [i["points"] < 0 for i in parts["process"]["items"] if i["label"] == "hint 1 used"] == [True]
+    guard = [i for i in parts["remediation"]["items"] if i["label"] == "guardrail no-other-namespaces"]
+    assert len(guard) == 1 and guard[0]["points"] < 0 and "namespace default" in guard[0]["detail"]
+    assert doc["fixed"] and doc["score"] <= 100 - parts["diagnosis"]["max"] + guard[0]["points"]
