@@ -18,10 +18,14 @@ def trainee_records(records: Iterable[Record], user: str = TRAINEE_USER) -> list
     return [r for r in records if r.get("user") == user]
 
 
+def sim_time(record: Record) -> datetime:
+    """The record's simulator time."""
+    return datetime.fromisoformat(str(record["simTime"]).replace("Z", "+00:00"))
+
+
 def sim_seconds(record: Record, start: datetime) -> float:
     """Seconds from ``start`` to the record's simulator time."""
-    when = datetime.fromisoformat(str(record["simTime"]).replace("Z", "+00:00"))
-    return (when - start).total_seconds()
+    return (sim_time(record) - start).total_seconds()
 
 
 def matches(record: Record, evidence: Mapping[str, Any]) -> bool:

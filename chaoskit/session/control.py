@@ -81,14 +81,15 @@ def elapsed(rec: Record) -> float:
 def status(directory: Path) -> dict[str, Any]:
     rec = Record(directory)
     meta = rec.meta()
+    events = rec.events()  # one read of the record for the whole status
     alerts: dict[str, dict[str, Any]] = {}
-    for event in rec.events():
+    for event in events:
         if event["kind"] == "alert":
             alerts[event["alert"]] = event
         elif event["kind"] == "resolved":
             alerts.pop(event["alert"], None)
     now = rec.sim_now()
-    probes = rec.events("probe")
+    probes = [e for e in events if e["kind"] == "probe"]
     shown = []
     for name, alert in alerts.items():
         during = [p["ok"] for p in probes if p["sim"] >= alert["since"]]
@@ -99,8 +100,8 @@ def status(directory: Path) -> dict[str, Any]:
     return {"session": directory.name, "scenario": meta["scenario"], "namespace": meta["namespace"],
             "state": "finished" if grade else ("running" if alive(meta) else meta.get("state", "stopped")),
             "elapsed": round(run, 1), "time_left": round(max(0.0, float(meta["time_limit"]) - run), 1),
-            "alerts": shown, "hints_used": len(rec.events("hint")), "mode": meta["mode"],
-            "diagnoses": len(rec.events("diagnosis"))}
+            "alerts": shown, "hints_used": sum(e["kind"] == "hint" for e in events), "mode": meta["mode"],
+            "diagnoses": sum(e["kind"] == "diagnosis" for e in events)}
 
 
 def _ago(seconds: float) -> str:

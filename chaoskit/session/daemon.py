@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -78,17 +79,7 @@ class Daemon:
 
     def inject(self, index: int) -> None:
         spec = sorted(self.scenario.faults, key=lambda f: f.at)[index]
-        with self.lock:
-            if self.done.is_set():
-                return
-            fault = REGISTRY[spec.type](Target.from_dict(spec.target), spec.params, seed=index)
-            namespace = None if spec.target["kind"] == "Node" else self.ns
-            try:
-                done = fault.inject(self.kube, namespace, self.journal)
-                self.record.add("injected", self.now(), fault=spec.type, changes=len(done),
-                                red_herring=spec.red_herring, what=fault.describe())
-            except ChaoskitError as err:  # a target gone (scaled away, deleted): recorded, not fatal
-                self.record.add("inject-failed", self.now(), fault=spec.type, error=str(err))
+        self._inject(spec.type, spec.target, spec.params, index, red_herring=spec.red_herring)
 
     def escalate(self, index: int) -> None:
         """An escalation step fires only while the trainee has not fixed things yet."""
@@ -97,17 +88,20 @@ class Daemon:
             self.record.add("escalation-skipped", self.now(), step=index)
             return
         spec = self.scenario.escalations[index]["fault"]
+        self._inject(spec["type"], spec["target"], spec.get("params") or {}, 100 + index, escalation=index)
+
+    def _inject(self, ftype: str, target: dict[str, Any], params: dict[str, Any], seed: int, **extra: Any) -> None:
         with self.lock:
             if self.done.is_set():
                 return
-            fault = REGISTRY[spec["type"]](Target.from_dict(spec["target"]), spec.get("params") or {}, seed=100 + index)
-            namespace = None if spec["target"]["kind"] == "Node" else self.ns
+            fault = REGISTRY[ftype](Target.from_dict(target), params, seed=seed)
+            namespace = None if target["kind"] == "Node" else self.ns
             try:
                 done = fault.inject(self.kube, namespace, self.journal)
-                self.record.add("injected", self.now(), fault=spec["type"], changes=len(done), red_herring=False,
-                                what=fault.describe(), escalation=index)
+                self.record.add("injected", self.now(), fault=ftype, changes=len(done), what=fault.describe(),
+                                **{"red_herring": False, **extra})
             except ChaoskitError as err:  # a target gone (scaled away, deleted): recorded, not fatal
-                self.record.add("inject-failed", self.now(), fault=spec["type"], error=str(err))
+                self.record.add("inject-failed", self.now(), fault=ftype, error=str(err))
 
     def probe(self) -> None:
         mon = self.scenario.monitor

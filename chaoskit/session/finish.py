@@ -20,7 +20,7 @@ from chaoskit.grading import (
     score_process,
     score_remediation,
 )
-from chaoskit.grading.activity import is_write, trainee_records
+from chaoskit.grading.activity import is_write, sim_time, trainee_records
 from chaoskit.grading.guardrails import violations
 from chaoskit.grading.process import first_matches
 from chaoskit.runbook.model import load_runbooks
@@ -161,7 +161,7 @@ def _offset(sim: float, started: float) -> float:
 
 
 def _audit_sim(record: dict[str, Any]) -> float:
-    return datetime.fromisoformat(str(record["simTime"]).replace("Z", "+00:00")).timestamp()
+    return sim_time(record).timestamp()
 
 
 def timeline(rec: Record, audit: list[dict[str, Any]], found: list[int | None], started: float,
