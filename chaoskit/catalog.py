@@ -23,8 +23,9 @@ SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"}
 
 
-def render(scenario: Scenario, namespace: str) -> list[dict[str, Any]]:
-    """The scenario's objects for ``namespace`` (templates never name one themselves)."""
+def render(scenario: Scenario, namespace: str, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The scenario's objects for ``namespace`` (templates never name one themselves), each carrying
+    ``labels`` besides its own (chaoskit marks what it creates with its name and the session id)."""
     loader = jinja2.FileSystemLoader([str(scenario.path.parent / "templates"), str(TEMPLATES)])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     objects: list[dict[str, Any]] = []
@@ -38,6 +39,8 @@ def render(scenario: Scenario, namespace: str) -> list[dict[str, Any]]:
         for doc in docs:
             if doc.get("kind") not in CLUSTER_SCOPED:
                 doc.setdefault("metadata", {})["namespace"] = namespace
+            if labels:
+                doc.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
             objects.append(doc)
     return objects
 

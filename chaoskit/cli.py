@@ -62,15 +62,17 @@ def sim() -> None:
 @click.option("--speed", default=1.0, show_default=True, help="Simulator seconds per wall second.")
 @click.option("--workers", default=2, show_default=True, help="Worker nodes (a new cluster only).")
 @click.option("--seed", default=0, show_default=True, help="Seed for names and uids (a new cluster only).")
+@click.option("--auth", type=click.Choice(["token", "client-cert"]), default="token", show_default=True,
+              help="What the kubeconfigs carry: bearer tokens, or client certificates as kind's do.")
 @friendly
 def sim_serve(host: str, port: int, kubeconfig: Path | None, state_dir: Path, speed: float, workers: int,
-              seed: int) -> None:
+              seed: int, auth: str) -> None:
     """Serve the Kubernetes API of a simulated cluster for kubectl and client libraries."""
     import asyncio
 
     from chaoskit.sim.apiserver.serve import ServeOptions, serve
 
-    options = ServeOptions(host, port, kubeconfig, state_dir, speed, workers, seed)
+    options = ServeOptions(host, port, kubeconfig, state_dir, speed, workers, seed, auth)
     asyncio.run(serve(options, announce=lambda line: click.echo(line, nl=True)))
 
 

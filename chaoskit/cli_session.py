@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from chaoskit.cli_backend import Where, backend_options
 from chaoskit.errors import ConfigError
 
 SESSION_OPTION = click.option("--session", "session_id", default=None,
@@ -25,24 +26,48 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
-def start_cmd(scenario_id: str, backend: str, speed: float, seed: int, mode: str, name: str | None,
-              scenario_dirs: tuple[Path, ...], as_json: bool) -> dict[str, Any]:
-    from chaoskit.session.control import start
+def start_cmd(scenario_id: str, where: Where, speed: float, seed: int, mode: str, name: str | None,
+              scenario_dirs: tuple[Path, ...], as_json: bool, dry_run: bool = False) -> dict[str, Any]:
+    from chaoskit.session.control import plan, start
 
-    if backend != "sim":
-        raise ConfigError(f"backend {backend!r} is not available yet; use --backend sim")
-    info = start(scenario_id, speed=speed, seed=seed, mode=mode, name=name, scenario_dirs=scenario_dirs)
+    access = where.access()
+    if dry_run:
+        info = plan(scenario_id, access, scenario_dirs)
+        if as_json:
+            _json(info)
+        else:
+            _print_plan(info)
+        return info
+    info = start(scenario_id, speed=speed, seed=seed, mode=mode, name=name, scenario_dirs=scenario_dirs,
+                 access=access)
     if as_json:
         _json(info)
     else:
+        venue = "simulator" if access is None else f"context {access.context}, through chaoskit's audit proxy"
         click.echo(f"Session {info['session']} started: {scenario_id} in namespace {info['namespace']} "
-                   f"(simulator, speed {speed:g}x, {info['time_limit'] / 60:.0f} min).\n")
+                   f"({venue}, speed {info['speed']:g}x, {info['time_limit'] / 60:.0f} min).\n")
         click.echo(info["briefing"] + "\n")
         click.echo(f"export KUBECONFIG={info['kubeconfig']}")
     return info
 
 
-def play_cmd(scenario_id: str, speed: float, seed: int, mode: str, name: str | None,
+def _print_plan(info: dict[str, Any]) -> None:
+    import yaml
+
+    click.echo(f"Dry run: nothing was created. Scenario {info['scenario']} on {info['where']}, "
+               f"namespace {info['namespace']} (the suffix is drawn anew at start).")
+    click.echo(f"Time limit {info['time_limit']:.0f}s.\nFaults:")
+    for fault in info["faults"]:
+        every = f", every {fault['every']:g}s" if fault.get("every") else ""
+        click.echo(f"  at {fault['at']:g}s{every}: {fault['describe']}"
+                   + (" [red herring]" if fault["red_herring"] else ""))
+    for step in info["escalations"]:
+        click.echo(f"  escalation after {step['after']:g}s unless fixed: {step['describe']}")
+    click.echo("Manifests:")
+    click.echo(yaml.safe_dump_all(info["manifests"], sort_keys=False).rstrip())
+
+
+def play_cmd(scenario_id: str, where: Where, speed: float, seed: int, mode: str, name: str | None,
              scenario_dirs: tuple[Path, ...]) -> None:
     import os
     import subprocess
@@ -52,7 +77,7 @@ def play_cmd(scenario_id: str, speed: float, seed: int, mode: str, name: str | N
     from chaoskit.session.finish import finish
     from chaoskit.session.home import sessions_dir
 
-    info = start_cmd(scenario_id, "sim", speed, seed, mode, name, scenario_dirs, False)
+    info = start_cmd(scenario_id, where, speed, seed, mode, name, scenario_dirs, False)
     shell = os.environ.get("SHELL") or "/bin/sh"
     env = {**os.environ, "KUBECONFIG": info["kubeconfig"], "CHAOSKIT_SESSION": info["session"],
            "PATH": f"{kubectl_path().parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -64,10 +89,24 @@ def play_cmd(scenario_id: str, speed: float, seed: int, mode: str, name: str | N
     click.echo(render(doc, "text"), nl=False)
 
 
+def _teardown_report(info: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _json(info)
+        return
+    click.echo(f"session {info['session']} stopped: {len(info['restored'])} change(s) reverted")
+    for line in info["left"]:
+        click.echo(f"  not restored: {line}")
+    for line in info["baseline"]:
+        click.echo(f"  baseline not back: {line}")
+    if not info["left"] and not info["baseline"]:
+        click.echo("  baseline healthy" if not info["namespace_deleted"] else "  namespace deleted")
+
+
 def register(main: click.Group, scenarios_option: Any, friendly: Any) -> None:
     @main.command("start")
     @click.argument("scenario_id")
-    @click.option("--backend", default="sim", show_default=True, help="Where the exercise runs.")
+    @backend_options
+    @click.option("--dry-run", is_flag=True, help="Print the plan (namespace, manifests, faults) and touch nothing.")
     @click.option("--speed", default=1.0, show_default=True, help="Simulator seconds per wall second.")
     @click.option("--seed", default=0, show_default=True, help="Seed for names and uids.")
     @click.option("--mode", type=click.Choice(["practice", "interview"]), default="practice", show_default=True)
@@ -75,23 +114,24 @@ def register(main: click.Group, scenarios_option: Any, friendly: Any) -> None:
     @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
     @scenarios_option
     @friendly
-    def start(scenario_id: str, backend: str, speed: float, seed: int, mode: str, name: str | None,
+    def start(scenario_id: str, where: Where, dry_run: bool, speed: float, seed: int, mode: str, name: str | None,
               as_json: bool, scenario_dirs: tuple[Path, ...]) -> None:
         """Start a training session in the background."""
-        start_cmd(scenario_id, backend, speed, seed, mode, name, scenario_dirs, as_json)
+        start_cmd(scenario_id, where, speed, seed, mode, name, scenario_dirs, as_json, dry_run)
 
     @main.command("play")
     @click.argument("scenario_id")
+    @backend_options
     @click.option("--speed", default=1.0, show_default=True, help="Simulator seconds per wall second.")
     @click.option("--seed", default=0, show_default=True, help="Seed for names and uids.")
     @click.option("--mode", type=click.Choice(["practice", "interview"]), default="practice", show_default=True)
     @click.option("--name", default=None, help="Session id (default: time, scenario and a random suffix).")
     @scenarios_option
     @friendly
-    def play(scenario_id: str, speed: float, seed: int, mode: str, name: str | None,
+    def play(scenario_id: str, where: Where, speed: float, seed: int, mode: str, name: str | None,
              scenario_dirs: tuple[Path, ...]) -> None:
         """Start a session and open a shell set up for it; leaving the shell finishes it."""
-        play_cmd(scenario_id, speed, seed, mode, name, scenario_dirs)
+        play_cmd(scenario_id, where, speed, seed, mode, name, scenario_dirs)
 
     @main.command("status")
     @SESSION_OPTION
@@ -188,12 +228,25 @@ def register(main: click.Group, scenarios_option: Any, friendly: Any) -> None:
 
     @main.command("stop")
     @SESSION_OPTION
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
     @friendly
-    def stop(session_id: str | None) -> None:
-        """Revert every fault and tear the session down (idempotent)."""
+    def stop(session_id: str | None, as_json: bool) -> None:
+        """Revert every fault and tear the session down (idempotent; on a real cluster the session's
+        namespace is deleted)."""
         from chaoskit.session.control import stop as halt
 
-        click.echo(f"session {halt(_dir(session_id))['session']} stopped")
+        _teardown_report(halt(_dir(session_id)), as_json)
+
+    @main.command("reset")
+    @SESSION_OPTION
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+    @friendly
+    def reset(session_id: str | None, as_json: bool) -> None:
+        """Revert every fault of a session, even after its process was killed or the machine
+        rebooted; re-check the baseline; keep the namespace. Safe to run again."""
+        from chaoskit.session.control import reset as undo
+
+        _teardown_report(undo(_dir(session_id)), as_json)
 
     @main.command("sessions")
     @click.option("--prune", is_flag=True, help="Delete the directories of sessions no longer running.")

@@ -6,6 +6,8 @@ message and a non-zero exit code)::
 
     ChaoskitError
     ├── ConfigError            bad user input outside the cluster (flags, files)
+    ├── SafetyError            chaoskit refuses to touch something: a context the guard does not
+    │                          accept, a write outside the session's namespace, a node fault not allowed
     └── ApiError               a Kubernetes API answer that is not a success; carries a
         │                      ``Status`` object worded as the real API server words it
         ├── BadRequest         400
@@ -31,6 +33,10 @@ class ChaoskitError(Exception):
 
 class ConfigError(ChaoskitError):
     """Bad user input: a flag, a file or an environment value."""
+
+
+class SafetyError(ChaoskitError):
+    """chaoskit refused an action that could harm a cluster it was not allowed to harm."""
 
 
 class ApiError(ChaoskitError):

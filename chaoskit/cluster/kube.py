@@ -7,14 +7,17 @@ Objects travel as plain JSON dicts (what the API serves); ``ApiException`` is co
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from chaoskit.errors import ApiError, ConfigError
+from chaoskit.cluster.nodes import NodeControl, SimulatorNodes
+from chaoskit.cluster.scope import Scope
+from chaoskit.errors import ApiError, ConfigError, SafetyError
 
 Obj = dict[str, Any]
 
@@ -41,8 +44,15 @@ class KubeError(ApiError):
 
 @dataclass
 class Kube:
+    """``scope``, when set, refuses every write outside it before it leaves this process."""
+
     api: client.ApiClient
     system: client.ApiClient | None = None
+    scope: Scope | None = None
+    nodes: NodeControl | None = field(default=None, repr=False)
+
+    def scoped(self, scope: Scope) -> Kube:
+        return Kube(self.api, self.system, scope, self.nodes)
 
     def path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
         try:
@@ -62,6 +72,12 @@ class Kube:
     def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json",
                 query: dict[str, str] | None = None, api: client.ApiClient | None = None) -> Any:
         use = api or self.api
+        if self.scope is not None:
+            body_name = (body.get("metadata") or {}).get("name", "") if isinstance(body, dict) else ""
+            why = self.scope.refusal(method, path, "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+                                     body_name)
+            if why:
+                raise SafetyError(f"chaoskit refused {method} {path}: {why}")
         try:
             method_, url, headers, data, post = use.param_serialize(
                 method, path, query_params=list((query or {}).items()),
@@ -73,6 +89,9 @@ class Kube:
                 raise ApiException(http_resp=response)
         except ApiException as exc:
             raise _convert(exc) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise KubeError(0, "Unreachable", f"cannot reach the API server at {use.configuration.host}: "
+                            f"{_reason(exc)}") from None
         raw = response.data
         return json.loads(raw) if raw else None
 
@@ -132,19 +151,25 @@ class Kube:
         body = response.data.decode(errors="replace") if isinstance(response.data, bytes) else str(response.data)
         return int(response.status), body
 
-    # ------------------------------------------------------------------ simulator-only controls
+    # ------------------------------------------------------------------ node control
+
+    def node_control(self) -> NodeControl:
+        return self.nodes if self.nodes is not None else SimulatorNodes(self)
 
     def set_kubelet(self, node: str, running: bool) -> None:
-        """Stop or start a node's kubelet: the simulator's system-only control endpoint."""
-        if self.system is None:
-            raise ConfigError("stopping a node's kubelet needs chaoskit's system identity (the simulator's "
-                              "system.kubeconfig)")
-        self.request("PUT", f"/chaoskit/v1/nodes/{node}/kubelet", {"running": running}, api=self.system)
+        """Stop or start a node (the simulator's kubelet switch, a kind node's container)."""
+        if self.scope is not None and not self.scope.nodes:
+            raise SafetyError(f"chaoskit refused to {'start' if running else 'stop'} node {node}: node-level "
+                              "changes are not allowed in this session")
+        self.node_control().set_running(node, running)
 
     def kubelet_running(self, node: str) -> bool:
-        if self.system is None:
-            return True
-        return bool(self.request("GET", f"/chaoskit/v1/nodes/{node}/kubelet", api=self.system)["running"])
+        return self.node_control().running(node)
+
+
+def _reason(exc: Exception) -> str:
+    inner = getattr(exc, "reason", None)
+    return str(inner or exc).split(": ", 1)[-1][:200]
 
 
 def _convert(exc: ApiException) -> KubeError:
@@ -156,10 +181,11 @@ def _convert(exc: ApiException) -> KubeError:
                      str(status.get("message", exc.reason or "request failed")))
 
 
-def connect(kubeconfig: Path, system_kubeconfig: Path | None = None) -> Kube:
-    """Clients for the trainee-facing identity and, on the simulator, chaoskit's system identity."""
+def connect(kubeconfig: Path | None, system_kubeconfig: Path | None = None, context: str | None = None) -> Kube:
+    """Clients for a kubeconfig (None: $KUBECONFIG or ~/.kube/config) and context, plus, on the
+    simulator, chaoskit's system identity."""
     try:
-        api = config.new_client_from_config(config_file=str(kubeconfig))
+        api = config.new_client_from_config(config_file=str(kubeconfig) if kubeconfig else None, context=context)
         system = config.new_client_from_config(config_file=str(system_kubeconfig)) \
             if system_kubeconfig and system_kubeconfig.exists() else None
     except (config.ConfigException, OSError) as exc:

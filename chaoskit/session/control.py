@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -12,34 +13,60 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chaoskit.catalog import catalogue
-from chaoskit.errors import ConfigError
+from chaoskit.catalog import catalogue, render
+from chaoskit.cluster.access import Access
+from chaoskit.errors import ConfigError, SafetyError
+from chaoskit.faults import REGISTRY, Journal, Target
 from chaoskit.grading.resources import canonical
+from chaoskit.scenario import Scenario
 from chaoskit.scenario.causes import taxonomy
+from chaoskit.scenario.model import parse_duration
 from chaoskit.session.finish import scenario_of
 from chaoskit.session.home import all_sessions, new_id, read_json, sessions_dir, write_json
+from chaoskit.session.neighbours import node_fault_conflict, node_faults
 from chaoskit.session.record import Record
+from chaoskit.session.teardown import teardown
+from chaoskit.session.venue import labels, reconnect
 
 START_TIMEOUT = 120.0  # wall seconds for the daemon to deploy the scenario
 MODES = ("practice", "interview")
+LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+
+
+def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> None:
+    """Refuse, before anything is created, what the cluster's guard rules forbid."""
+    if speed <= 0:
+        raise ConfigError("--speed must be greater than 0")
+    if not LABEL_VALUE.fullmatch(sid):
+        raise ConfigError(f"session id {sid!r} must be a valid label value (at most 63 letters, digits, '-', "
+                          "'_' or '.', starting and ending with a letter or digit)")
+    if access is None:
+        return
+    if speed != 1.0 and not access.simulator:
+        raise ConfigError("--speed applies to the simulator; a real cluster runs at 1x")
+    if node_faults(scenario) and not access.node_faults:
+        raise SafetyError(f"scenario {scenario.id} injects node-level faults; on a cluster that is not a chaoskit "
+                          f"simulator they need --allow-node-faults (context {access.context})")
+    node_fault_conflict(access.client(), sid, node_faults(scenario))
 
 
 def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "practice", name: str | None = None,
-          scenario_dirs: tuple[Path, ...] = ()) -> dict[str, Any]:
+          scenario_dirs: tuple[Path, ...] = (), access: Access | None = None) -> dict[str, Any]:
     scenario = catalogue(scenario_dirs).get(scenario_id)
     if scenario is None:
         raise ConfigError(f"no scenario {scenario_id!r} (see 'chaoskit list')")
-    if speed <= 0:
-        raise ConfigError("--speed must be greater than 0")
     sid = name or new_id(scenario_id)
+    admit(scenario, sid, speed, access)
     directory = sessions_dir() / sid
     if directory.exists():
         raise ConfigError(f"a session named {sid!r} already exists")
     directory.mkdir(parents=True)
-    namespace = f"chaoskit-{scenario_id}"[:57] + f"-{secrets.token_hex(2)}"
-    meta = {"id": sid, "scenario": scenario_id, "namespace": namespace, "backend": "sim", "speed": speed,
-            "seed": seed, "mode": mode, "created": time.time(), "state": "starting",
-            "scenario_dirs": [str(p.resolve()) for p in scenario_dirs], "time_limit": scenario.time_limit}
+    backend = access.backend if access else "sim"
+    meta = {"id": sid, "scenario": scenario_id, "namespace": namespace_for(scenario_id), "backend": backend,
+            "speed": speed, "seed": seed, "mode": mode, "created": time.time(), "state": "starting",
+            "scenario_dirs": [str(p.resolve()) for p in scenario_dirs], "time_limit": scenario.time_limit,
+            "cluster": access.to_dict() if access else None}
+    namespace = meta["namespace"]
     write_json(directory / "session.json", meta)
     with open(directory / "daemon.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "chaoskit.session.daemon", str(directory)],
@@ -49,14 +76,38 @@ def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "prac
     while time.monotonic() < deadline:
         current = read_json(directory / "session.json", {})
         if current.get("state") == "running":
-            return {"session": sid, "kubeconfig": current["kubeconfig"], "namespace": namespace, "backend": "sim",
-                    "scenario": scenario_id, "mode": mode, "speed": speed, "briefing": scenario.briefing,
-                    "time_limit": scenario.time_limit}
+            return {"session": sid, "kubeconfig": current["kubeconfig"], "namespace": namespace, "backend": backend,
+                    "context": access.context if access else None, "scenario": scenario_id, "mode": mode,
+                    "speed": current["speed"], "briefing": scenario.briefing, "time_limit": scenario.time_limit}
         if current.get("state") == "failed" or proc.poll() is not None:
             raise ConfigError(f"session {sid} failed to start: {current.get('error') or 'see ' + str(directory)}")
         time.sleep(0.1)
     proc.kill()
     raise ConfigError(f"session {sid} did not start within {START_TIMEOUT:.0f}s")
+
+
+def plan(scenario_id: str, access: Access | None, scenario_dirs: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """What ``start`` would do, touching nothing: namespace, manifests, faults with times and targets."""
+    scenario = catalogue(scenario_dirs).get(scenario_id)
+    if scenario is None:
+        raise ConfigError(f"no scenario {scenario_id!r} (see 'chaoskit list')")
+    ns = namespace_for(scenario_id)
+    faults = [{"at": f.at, "every": f.every, "type": f.type, "target": f.target, "params": f.params,
+               "red_herring": f.red_herring,
+               "describe": REGISTRY[f.type](Target.from_dict(f.target), f.params).describe()}
+              for f in sorted(scenario.faults, key=lambda f: f.at)]
+    escalations = [{"after": parse_duration(e["after"]), "type": e["fault"]["type"], "target": e["fault"]["target"],
+                    "describe": REGISTRY[e["fault"]["type"]](Target.from_dict(e["fault"]["target"]),
+                                                             e["fault"].get("params") or {}).describe()}
+                   for e in scenario.escalations]
+    where = "the bundled simulator" if access is None else f"context {access.context} ({access.server})"
+    return {"scenario": scenario.id, "where": where, "namespace": ns, "time_limit": scenario.time_limit,
+            "manifests": render(scenario, ns, labels("SESSION-ID")), "faults": faults, "escalations": escalations,
+            "node_faults": node_faults(scenario)}
+
+
+def namespace_for(scenario_id: str) -> str:
+    return f"chaoskit-{scenario_id}"[:57] + f"-{secrets.token_hex(2)}"
 
 
 def alive(meta: dict[str, Any]) -> bool:
@@ -143,20 +194,44 @@ def check(directory: Path) -> dict[str, Any]:
     return {"healthy": healthy, "held_for": round(held, 1)}
 
 
-def stop(directory: Path, wait: float = 30.0) -> dict[str, Any]:
-    """Revert every fault and tear down; idempotent, and works after the daemon was killed."""
+def stop(directory: Path, wait: float = 60.0, keep_namespace: bool = False) -> dict[str, Any]:
+    """Revert every fault and tear down; idempotent, and works after the session process was killed
+    or the machine rebooted (the journal and the cluster's address are on disk). On a real cluster
+    the session's namespace is deleted unless ``keep_namespace``."""
     meta = Record(directory).meta()
-    (directory / "stop").touch()
+    write_json(directory / "stop", {"keep_namespace": keep_namespace})
     pid = int(meta.get("pid") or 0)
+    was_alive = alive(meta)
     deadline = time.monotonic() + wait
     while pid and alive(read_json(directory / "session.json", {})) and time.monotonic() < deadline:
         time.sleep(0.1)
     if pid and alive(read_json(directory / "session.json", {})):
         os.killpg(pid, signal.SIGKILL)
+        was_alive = False
+    result = _last_teardown(directory) if was_alive else None
+    if result is None or Journal(directory / "journal.jsonl").open_records():
+        kube = reconnect(directory, meta) if meta.get("namespace") else None
+        remote = meta.get("backend", "sim") != "sim"
+        result = teardown(directory, kube, scenario_of(meta), float(meta.get("speed", 1.0)),
+                          delete_namespace=remote and not keep_namespace).to_dict()
     current = read_json(directory / "session.json", {})
     if current.get("state") != "stopped":
         write_json(directory / "session.json", {**current, "state": "stopped"})
-    return {"session": directory.name, "state": "stopped"}
+    return {"session": directory.name, "state": "stopped", **result}
+
+
+def reset(directory: Path) -> dict[str, Any]:
+    """Undo every fault of a session and leave its namespace for a look; stops the session."""
+    return stop(directory, keep_namespace=True)
+
+
+def _last_teardown(directory: Path) -> dict[str, Any] | None:
+    done = Record(directory).events("reverted")
+    if not done:
+        return None
+    last = done[-1]
+    return {"restored": last["restored"], "left": last["left"], "baseline": last["baseline"],
+            "namespace_deleted": last["namespace_deleted"]}
 
 
 def prune() -> list[str]:

@@ -1,6 +1,7 @@
-"""The session process: an embedded simulator, the scenario deployed into its own namespace, the
-fault timeline (apscheduler, wall triggers derived from simulator time at the session's speed), the
-synthetic monitor and the remediation watcher. ``python -m chaoskit.session.daemon DIR``."""
+"""The session process: its venue (the embedded simulator, or a real cluster behind the audit proxy),
+the scenario deployed into its own namespace, the fault timeline (apscheduler, wall triggers derived
+from cluster time at the venue's speed), the synthetic monitor and the remediation watcher.
+``python -m chaoskit.session.daemon DIR``."""
 
 from __future__ import annotations
 
@@ -12,20 +13,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from chaoskit.catalog import catalogue, render
 from chaoskit.checks import Memory, evaluate
-from chaoskit.cluster import Kube, KubeError, connect
+from chaoskit.cluster import Kube
 from chaoskit.errors import ChaoskitError
-from chaoskit.faults import REGISTRY, Journal, Target, revert
+from chaoskit.faults import REGISTRY, Journal, Target
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import parse_duration
 from chaoskit.session.home import read_json, write_json
+from chaoskit.session.neighbours import NODE_FAULTS_LABEL, SESSION_LABEL, node_fault_conflict, node_faults
 from chaoskit.session.record import Record
-from chaoskit.sim.apiserver.embedded import EmbeddedServer
-from chaoskit.sim.cluster import ClusterConfig
+from chaoskit.session.teardown import teardown
+from chaoskit.session.venue import ClusterVenue, Venue, labels, open_venue
 
 BASELINE_TIMEOUT = 300.0  # simulator seconds
 WATCH_EVERY = 5.0  # simulator seconds between remediation looks
@@ -39,11 +40,9 @@ class Daemon:
         extra = tuple(Path(p) for p in self.meta.get("scenario_dirs", ()))
         self.scenario: Scenario = catalogue(extra)[self.meta["scenario"]]
         self.ns: str = self.meta["namespace"]
-        self.speed = float(self.meta["speed"])
-        self.server = EmbeddedServer(directory / "cluster", speed=self.speed,
-                                     config=ClusterConfig(seed=int(self.meta.get("seed", 0)), start=time.time()))
-        system = self.server.system_kubeconfig
-        self.kube: Kube = connect(system, system)  # chaoskit's own requests never count as the trainee's
+        self.venue: Venue = open_venue(directory, self.meta)
+        self.speed = self.venue.speed
+        self.kube: Kube = self.venue.kube
         self.journal = Journal(directory / "journal.jsonl")
         self.lock = threading.Lock()
         self.done = threading.Event()
@@ -54,7 +53,7 @@ class Daemon:
         self.alerting = False
 
     def now(self) -> float:
-        return self.server.cluster.now
+        return self.venue.now()
 
     def tick_clock(self) -> None:
         write_json(self.dir / "clock.json", {"wall": time.time(), "sim": self.now(), "speed": self.speed})
@@ -63,12 +62,12 @@ class Daemon:
         return datetime.now(UTC) + timedelta(seconds=sim_seconds / self.speed)
 
     def deploy(self) -> None:
-        config = yaml.safe_load(self.server.kubeconfig.read_text())
-        config["contexts"][0]["context"]["namespace"] = self.ns
-        (self.dir / "kubeconfig").write_text(yaml.safe_dump(config))
-        (self.dir / "kubeconfig").chmod(0o600)
-        self.kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns}})
-        for obj in render(self.scenario, self.ns):
+        self.venue.trainee_kubeconfig(self.dir / "kubeconfig", self.ns)
+        marks = labels(self.meta["id"])
+        if node_faults(self.scenario):
+            marks[NODE_FAULTS_LABEL] = "true"
+        self.kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns, "labels": marks}})
+        for obj in render(self.scenario, self.ns, labels(self.meta["id"])):
             self.kube.create(obj)
         deadline = time.monotonic() + BASELINE_TIMEOUT / self.speed
         while time.monotonic() < deadline:
@@ -97,6 +96,8 @@ class Daemon:
             fault = REGISTRY[ftype](Target.from_dict(target), params, seed=seed)
             namespace = None if target["kind"] == "Node" else self.ns
             try:
+                if target["kind"] == "Node" and isinstance(self.venue, ClusterVenue):
+                    node_fault_conflict(self.kube, self.meta["id"], node_fault=True)
                 done = fault.inject(self.kube, namespace, self.journal)
                 self.record.add("injected", self.now(), fault=ftype, changes=len(done), what=fault.describe(),
                                 **{"red_herring": False, **extra})
@@ -137,6 +138,8 @@ class Daemon:
             self.since[name] = (previous if previous is not None else now) if ok else None
             state[name] = {"since": self.since[name], "hold": check.hold}
         write_json(self.dir / "checks.json", {"at": now, "checks": state})
+        if isinstance(self.venue, ClusterVenue):
+            self.venue.clock.sync()
         self.tick_clock()
 
     def schedule(self) -> None:
@@ -164,22 +167,23 @@ class Daemon:
             finish(self.dir, reason="time limit reached")
 
     def stop(self) -> None:
+        """Revert every fault, re-check the baseline; on a real cluster also delete the namespace
+        (unless the stop request asked to keep it: ``chaoskit reset``)."""
         with self.lock:
             self.done.set()
         self.scheduler.shutdown(wait=False)
-        try:
-            outcome = revert(self.kube, self.journal)
-            self.record.add("reverted", self.now(), restored=len(outcome.restored), left=len(outcome.skipped))
-        except KubeError as err:
-            self.record.add("revert-failed", self.now(), error=str(err))
-        self.server.stop()
+        request = read_json(self.dir / "stop", None) if (self.dir / "stop").stat().st_size else None
+        keep = bool((request or {}).get("keep_namespace"))
+        teardown(self.dir, self.kube, self.scenario, self.speed,
+                 delete_namespace=isinstance(self.venue, ClusterVenue) and not keep)
+        self.venue.stop()
 
     def run(self) -> None:
         self.deploy()
         start = self.now()
         self.tick_clock()
         meta = {**self.meta, "sim_start": start, "pid": self.meta.get("pid"), "state": "running",
-                "kubeconfig": str(self.dir / "kubeconfig"), "server": self.server.url}
+                "kubeconfig": str(self.dir / "kubeconfig"), "server": self.venue.url, "speed": self.speed}
         self.record.add("started", start, scenario=self.scenario.id, namespace=self.ns)
         write_json(self.dir / "session.json", meta)
         self.schedule()
@@ -191,17 +195,30 @@ class Daemon:
 
 def main(argv: list[str]) -> int:
     directory = Path(argv[0])
-    daemon = Daemon(directory)
     signal.signal(signal.SIGTERM, lambda *_: (directory / "stop").touch())
+    daemon = None
     try:
+        daemon = Daemon(directory)
         daemon.run()
     except Exception as exc:  # recorded for 'chaoskit start' to report, then the process ends
         Record(directory).add("failed", error=f"{type(exc).__name__}: {exc}")
         write_json(directory / "session.json", {**read_json(directory / "session.json"), "state": "failed",
                                                 "error": str(exc)})
-        daemon.server.stop()
+        if daemon is not None:
+            try:
+                teardown(directory, daemon.kube, daemon.scenario, daemon.speed,
+                         delete_namespace=isinstance(daemon.venue, ClusterVenue) and _created(daemon))
+            except ChaoskitError as err:
+                Record(directory).add("revert-failed", error=str(err))
+            daemon.venue.stop()
         return 1
     return 0
+
+
+def _created(daemon: Daemon) -> bool:
+    """Whether the session's namespace is ours (a failed start must not delete somebody else's)."""
+    ns = daemon.kube.try_get("Namespace", None, daemon.ns)
+    return ns is not None and (ns["metadata"].get("labels") or {}).get(SESSION_LABEL) == daemon.meta["id"]
 
 
 

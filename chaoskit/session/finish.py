@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chaoskit.catalog import catalogue
-from chaoskit.cluster import Kube, KubeError, connect
+from chaoskit.cluster import Kube, KubeError
 from chaoskit.grading import (
     CheckOutcome,
     ProcessInputs,
@@ -28,6 +28,7 @@ from chaoskit.scenario import Scenario
 from chaoskit.scenario.causes import taxonomy
 from chaoskit.session.home import read_json, write_json
 from chaoskit.session.record import Record
+from chaoskit.session.venue import reconnect
 from chaoskit.sim.apiserver.audit import read as read_audit
 
 
@@ -55,8 +56,10 @@ def check_outcomes(directory: Path, scenario: Scenario, speed: float, wait: bool
     return outcomes, since
 
 
-def end_facts(kube: Kube, ns: str) -> dict[str, Any]:
+def end_facts(kube: Kube | None, ns: str) -> dict[str, Any]:
     facts: dict[str, Any] = {"deployment_replicas": {}, "control_plane_untainted": []}
+    if kube is None:
+        return facts
     try:
         for dep in kube.items("Deployment", ns):
             facts["deployment_replicas"][dep["metadata"]["name"]] = dep["spec"].get("replicas", 1)
@@ -71,11 +74,13 @@ def end_facts(kube: Kube, ns: str) -> dict[str, Any]:
     return facts
 
 
-def collateral(kube: Kube, ns: str, records: list[dict[str, Any]], target: str) -> list[str]:
+def collateral(kube: Kube | None, ns: str, records: list[dict[str, Any]], target: str) -> list[str]:
     """Damage beyond the incident, judged from the trainee's own writes: objects they deleted that
     are still gone (deleting workloads is the guardrail's business), and Deployments other than the
     broken one that they changed and that are not available at the end."""
-    gone = []
+    gone: list[str] = []
+    if kube is None:
+        return gone
     touched = {str(r["name"]) for r in records if is_write(r) and r.get("resource") == "deployments"
                and r.get("verb") != "delete" and r.get("name") and r.get("name") != target}
     for name in sorted(touched):
@@ -108,8 +113,7 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
     meta = rec.meta()
     scenario = scenario_of(meta)
     ns = meta["namespace"]
-    system = directory / "cluster" / "system.kubeconfig"
-    kube = connect(system, system)
+    kube = reconnect(directory, meta)
     outcomes, since = check_outcomes(directory, scenario, float(meta["speed"]), wait)
     audit = [dict(r) for r in trainee_records(read_audit(directory / "cluster" / "audit.log"))]
     injected = rec.events("injected")

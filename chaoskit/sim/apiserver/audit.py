@@ -49,6 +49,17 @@ class AuditLog:
             self._fh = None
 
 
+def grace_period(body: bytes, query_value: str | None) -> int | None:
+    """The grace period a DELETE asked for: its DeleteOptions body, else the query parameter."""
+    try:
+        options = json.loads(body or b"{}")
+        value = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
+        value = query_value if value is None else value
+        return int(value) if value is not None else None
+    except (ValueError, TypeError):
+        return None
+
+
 def wall_iso() -> str:
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"

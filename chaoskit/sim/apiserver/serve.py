@@ -20,6 +20,7 @@ from chaoskit.sim.cluster import Cluster, ClusterConfig
 from chaoskit.sim.topology import Topology
 
 SYSTEM_KUBECONFIG = "system.kubeconfig"
+AUTH_MODES = ("token", "client-cert")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ServeOptions:
     speed: float = 1.0
     workers: int = 2
     seed: int = 0
+    auth: str = "token"  # or "client-cert": kubeconfigs carry client certificates, as kind's do
 
 
 def build_cluster(options: ServeOptions) -> Cluster:
@@ -52,13 +54,22 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print) 
     tls.write_private(state / "apiserver.crt", certs.cert_pem)
     tls.write_private(state / "apiserver.key", certs.key_pem)
     tls.write_private(state / "ca.crt", certs.ca_pem)
-    trainee_token, system_token = tls.new_token(), tls.new_token()
-    server = ApiServer(cluster, {trainee_token: TRAINEE, system_token: SYSTEM}, AuditLog(state / "audit.log"),
-                       speed=options.speed)
+    if options.auth not in AUTH_MODES:
+        raise ConfigError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {options.auth!r}")
+    trainee: str | tuple[bytes, bytes]
+    system: str | tuple[bytes, bytes]
+    if options.auth == "client-cert":
+        trainee, system = tls.client_cert(certs, TRAINEE), tls.client_cert(certs, SYSTEM, ("system:masters",))
+        tokens: dict[str, str] = {}
+    else:
+        trainee, system = tls.new_token(), tls.new_token()
+        tokens = {trainee: TRAINEE, system: SYSTEM}
+    server = ApiServer(cluster, tokens, AuditLog(state / "audit.log"), speed=options.speed)
     runner = web.AppRunner(server.app(), handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port,
-                       ssl_context=ssl_context(state / "apiserver.crt", state / "apiserver.key"))
+                       ssl_context=ssl_context(state / "apiserver.crt", state / "apiserver.key",
+                                               state / "ca.crt" if options.auth == "client-cert" else None))
     try:
         await site.start()
     except OSError as exc:
@@ -68,9 +79,9 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print) 
     url = f"https://{options.host}:{port}"
     server.address = f"{options.host}:{port}"
     kubeconfig = options.kubeconfig or state / "kubeconfig"
-    tls.write_kubeconfig(kubeconfig, tls.kubeconfig(url, certs.ca_pem, trainee_token))
+    tls.write_kubeconfig(kubeconfig, tls.kubeconfig(url, certs.ca_pem, trainee))
     tls.write_kubeconfig(state / SYSTEM_KUBECONFIG,
-                         tls.kubeconfig(url, certs.ca_pem, system_token, user="chaoskit-system"))
+                         tls.kubeconfig(url, certs.ca_pem, system, user="chaoskit-system"))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.stop_event.set)

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound
 from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources
-from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, wall_iso
+from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, grace_period, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.clock import iso_micro
 from chaoskit.sim.cluster import Cluster
@@ -29,6 +29,7 @@ from chaoskit.sim.runner import Runner
 from chaoskit.sim.store import Watcher
 
 TRAINEE = "trainee"
+IDENTITY_PATH = "/chaoskit/v1/identity"
 SYSTEM = "system:chaoskit"
 VERSION = {
     "major": "1", "minor": "37", "emulationMajor": "1", "emulationMinor": "37", "minCompatibilityMajor": "1",
@@ -93,6 +94,8 @@ class ApiServer:
         started = time.perf_counter()
         request[AUDIT] = audit = Audit(verb=request.method.lower())
         user = self.tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
+        if not user and cert_user(request) in (TRAINEE, SYSTEM):
+            user = cert_user(request)
         request[USER] = user or ""
         try:
             if not user:
@@ -373,6 +376,11 @@ class ApiServer:
     async def control_endpoint(self, request: web.Request) -> web.StreamResponse:
         audit: Audit = request[AUDIT]
         audit.resource = "chaoskit"
+        if request.path == IDENTITY_PATH and request.method == "GET":
+            # Any authenticated user may ask: chaoskit's safety guard recognises a simulator by it,
+            # and a session on a served simulator keeps its clock in step with the cluster's.
+            return web.json_response({"kind": "ChaoskitSimulator", "gitVersion": VERSION["gitVersion"],
+                                      "now": self.cluster.now, "speed": self.speed})
         if request[USER] != SYSTEM:
             raise Forbidden(f'forbidden: User "{request[USER]}" cannot {request.method.lower()} path '
                             f'"{request.path}"', {"kind": "", "name": ""})
@@ -415,18 +423,28 @@ class MethodNotAllowed(ApiError):
         super().__init__("the server does not allow this method on the requested resource")
 
 
-def ssl_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
+def ssl_context(cert_file: Path, key_file: Path, client_ca: Path | None = None) -> ssl.SSLContext:
+    """The serving context; with ``client_ca``, client certificates it signed are verified (and
+    optional, so bearer tokens keep working), as kube-apiserver's --client-ca-file does."""
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(str(cert_file), str(key_file))
+    if client_ca is not None:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(str(client_ca))
     return ctx
 
 
+def cert_user(request: web.Request) -> str:
+    """The user a verified client certificate names (its subject CN), or ''."""
+    transport = request.transport
+    peer = transport.get_extra_info("peercert") if transport is not None else None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return ""
+
+
 async def _grace(request: web.Request) -> int | None:
-    """The grace period a DELETE asked for (body DeleteOptions, else the query), for the audit log."""
-    try:
-        options = json.loads(await request.read() or b"{}")
-        value = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
-        value = request.query.get("gracePeriodSeconds") if value is None else value
-        return int(value) if value is not None else None
-    except (ValueError, TypeError):
-        return None
+    """The grace period a DELETE asked for, for the audit log."""
+    return grace_period(await request.read(), request.query.get("gracePeriodSeconds"))

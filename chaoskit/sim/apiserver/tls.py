@@ -22,6 +22,7 @@ class Certs:
     ca_pem: bytes
     cert_pem: bytes
     key_pem: bytes
+    ca_key_pem: bytes = b""
 
 
 def make_certs(host: str = "127.0.0.1") -> Certs:
@@ -55,20 +56,49 @@ def make_certs(host: str = "127.0.0.1") -> Certs:
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
     return Certs(ca.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.PEM),
-                 key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
+                 _key_pem(key), _key_pem(ca_key))
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def client_cert(certs: Certs, user: str, groups: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
+    """A client certificate signed by the CA, the way kind and kubeadm make admin credentials:
+    the user is the subject's CN, its groups the O entries. Returns (certificate, key) PEM."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca = x509.load_pem_x509_certificate(certs.ca_pem)
+    ca_key = serialization.load_pem_private_key(certs.ca_key_pem, None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, user))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name(subject)).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def kubeconfig(server: str, ca_pem: bytes, token: str, name: str = "chaoskit", user: str = "chaoskit") -> dict:
+def kubeconfig(server: str, ca_pem: bytes, token: str | tuple[bytes, bytes], name: str = "chaoskit",
+               user: str = "chaoskit") -> dict:
+    """A one-context kubeconfig; ``token`` is a bearer token or a (certificate, key) PEM pair."""
+    if isinstance(token, tuple):
+        credentials = {"client-certificate-data": base64.b64encode(token[0]).decode(),
+                       "client-key-data": base64.b64encode(token[1]).decode()}
+    else:
+        credentials = {"token": token}
     return {
         "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": name,
         "clusters": [{"name": name, "cluster": {"server": server,
                                                 "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
-        "users": [{"name": user, "user": {"token": token}}],
+        "users": [{"name": user, "user": credentials}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": user, "namespace": "default"}}],
     }
 
