@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from chaoskit import __version__
+from chaoskit.cli_backend import Where, backend_options
 from chaoskit.errors import ChaoskitError, ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -217,11 +218,15 @@ def runbook(runbook_id: str) -> None:
 @click.argument("scenario_ids", nargs=-1)
 @SCENARIOS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, an object per scenario.")
-@click.option("--speed", default=100.0, show_default=True, help="Simulator seconds per wall second.")
+@click.option("--speed", default=100.0, show_default=True, help="Simulator seconds per wall second (sim backend).")
+@backend_options
 @friendly
 def selftest_command(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, ...], as_json: bool,
-                     speed: float) -> None:
-    """Prove scenarios honest on a fresh simulator: fault shows, reference fix holds, wrong fix fails."""
+                     speed: float, where: Where) -> None:
+    """Prove scenarios honest: fault shows, reference fix holds, wrong fix fails, revert restores.
+
+    On the simulator each path gets a fresh cluster; on --backend kind/kube a fresh namespace,
+    deleted afterwards."""
     from chaoskit.catalog import catalogue
     from chaoskit.selftest import selftest
 
@@ -230,8 +235,9 @@ def selftest_command(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, .
     if unknown:
         raise ConfigError(f"no scenario {', '.join(unknown)}; see chaoskit list")
     results = []
+    access = where.access()
     for sid in scenario_ids or tuple(sorted(scenarios)):
-        result = selftest(scenarios[sid], speed=speed)
+        result = selftest(scenarios[sid], speed=speed, access=access)
         results.append(result)
         if not as_json:
             mark = "PASS" if result.passed else "FAIL"
@@ -246,9 +252,10 @@ def selftest_command(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, .
 
 
 def _register_sessions() -> None:
-    from chaoskit.cli_session import register
+    from chaoskit import cli_cluster, cli_session
 
-    register(main, SCENARIOS_OPTION, friendly)
+    cli_session.register(main, SCENARIOS_OPTION, friendly)
+    cli_cluster.register(main, friendly)
 
 
 _register_sessions()

@@ -6,11 +6,12 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from chaoskit.cluster.access import Access
+if TYPE_CHECKING:
+    from chaoskit.cluster.access import Access
 
 
 @dataclass(frozen=True)

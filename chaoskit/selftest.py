@@ -4,6 +4,7 @@ alternative fix does too; every known-wrong fix leaves them failing; revert rest
 
 from __future__ import annotations
 
+import secrets
 import shlex
 import subprocess
 import tempfile
@@ -12,16 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from chaoskit.catalog import render
 from chaoskit.checks import Memory, evaluate
-from chaoskit.cluster import Kube, KubeError, connect
+from chaoskit.cluster import Kube, KubeError
+from chaoskit.cluster.access import Access
 from chaoskit.cluster.kubectl import kubectl_path
+from chaoskit.errors import ChaoskitError
 from chaoskit.faults import REGISTRY, Journal, Target, revert
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import Check, Solution
-from chaoskit.sim.apiserver.embedded import EmbeddedServer
+from chaoskit.session.venue import ClusterVenue, SimVenue, Venue, labels
 
 SPEED = 100.0
 BASELINE_TIMEOUT = 180.0    # simulator seconds
@@ -53,22 +54,29 @@ class Result:
 
 
 class Run:
-    """One fresh simulator for one path through the scenario."""
+    """One path through the scenario: on a fresh simulator, or in a fresh namespace of a real
+    cluster (reached like a session: scoped writes, the trainee's kubectl through the audit proxy)."""
 
-    def __init__(self, scenario: Scenario, workdir: Path, speed: float) -> None:
+    def __init__(self, scenario: Scenario, workdir: Path, speed: float, access: Access | None = None) -> None:
         self.scenario = scenario
-        self.speed = speed
-        self.server = EmbeddedServer(workdir, speed=speed)
-        self.kube: Kube = connect(self.server.kubeconfig, self.server.system_kubeconfig)
-        self.ns = f"chaoskit-{scenario.id}"[:63]
+        self.ns = f"chaoskit-{scenario.id}"[:57] + f"-{secrets.token_hex(2)}"
+        self.id = f"selftest-{self.ns.removeprefix('chaoskit-')}"[:63].rstrip("-")
+        self.venue: Venue = SimVenue(workdir, speed, 0, self.ns) if access is None \
+            else ClusterVenue(workdir, access, self.ns)
+        self.remote = access is not None
+        self.speed = self.venue.speed
+        self.kube: Kube = self.venue.kube
         self.journal = Journal(workdir / "journal.jsonl")
-        self.kubeconfig = workdir / "trainee.kubeconfig"
-        config = yaml.safe_load(self.server.kubeconfig.read_text())
-        config["contexts"][0]["context"]["namespace"] = self.ns
-        self.kubeconfig.write_text(yaml.safe_dump(config))
+        self.kubeconfig = self.venue.trainee_kubeconfig(workdir / "trainee.kubeconfig", self.ns)
 
     def close(self) -> None:
-        self.server.stop()
+        """On a real cluster nothing may stay behind: every fault reverted, the namespace deleted."""
+        try:
+            if self.remote:
+                revert(self.kube, self.journal)
+                self.kube.delete("Namespace", None, self.ns)
+        finally:
+            self.venue.stop()
 
     def wall(self, sim_seconds: float) -> float:
         return sim_seconds / self.speed
@@ -113,8 +121,9 @@ class Run:
         return False, last
 
     def deploy(self) -> Step:
-        self.kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns}})
-        for obj in render(self.scenario, self.ns):
+        self.kube.create({"apiVersion": "v1", "kind": "Namespace",
+                          "metadata": {"name": self.ns, "labels": labels(self.id)}})
+        for obj in render(self.scenario, self.ns, labels(self.id)):
             self.kube.create(obj)
         ok = self.wait(lambda: self.all_pass(self.scenario.baseline)[0], BASELINE_TIMEOUT)
         return Step("baseline", ok, self.all_pass(self.scenario.baseline)[1])
@@ -124,7 +133,10 @@ class Run:
         for i, spec in enumerate(sorted(self.scenario.faults, key=lambda f: f.at)):
             fault = REGISTRY[spec.type](Target.from_dict(spec.target), spec.params, seed=i)
             namespace = None if spec.target["kind"] == "Node" else self.ns
-            done += fault.inject(self.kube, namespace, self.journal)
+            try:
+                done += fault.inject(self.kube, namespace, self.journal)
+            except ChaoskitError as err:
+                return Step("inject", False, str(err))
         time.sleep(self.wall(SETTLE))
         ok, detail = self.all_pass(self.scenario.remediation)
         return Step("checks fail after injection", not ok and bool(done), detail)
@@ -173,9 +185,10 @@ class Run:
                     f"restored {len(outcome.restored)}, left {len(outcome.skipped)}; {detail}")
 
 
-def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed: float) -> list[Step]:
+def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed: float,
+          access: Access | None) -> list[Step]:
     with tempfile.TemporaryDirectory(prefix=f"chaoskit-selftest-{scenario.id}-") as tmp:
-        run = Run(scenario, Path(tmp), speed)
+        run = Run(scenario, Path(tmp), speed, access)
         try:
             steps = [run.deploy()]
             if not steps[-1].ok:
@@ -200,13 +213,14 @@ def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed
             run.close()
 
 
-def selftest(scenario: Scenario, speed: float = SPEED) -> Result:
+def selftest(scenario: Scenario, speed: float = SPEED, access: Access | None = None) -> Result:
+    """``access`` None: a fresh simulator per path at ``speed``; else that cluster at its own speed."""
     started = time.monotonic()
     result = Result(scenario.id)
-    result.steps += _path(scenario, scenario.solution, "reference", True, speed)
+    result.steps += _path(scenario, scenario.solution, "reference", True, speed, access)
     for i, alt in enumerate(scenario.alternatives):
-        result.steps += _path(scenario, alt, f"alternative {i + 1}", True, speed)
+        result.steps += _path(scenario, alt, f"alternative {i + 1}", True, speed, access)
     for i, wrong in enumerate(scenario.wrong):
-        result.steps += _path(scenario, wrong, f"wrong {i + 1}", False, speed)
+        result.steps += _path(scenario, wrong, f"wrong {i + 1}", False, speed, access)
     result.seconds = time.monotonic() - started
     return result

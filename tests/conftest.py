@@ -27,3 +27,16 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
         yield server
     finally:
         server.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``kind`` run only where kind and a Docker engine answering ``docker info`` are."""
+    marked = [item for item in items if item.get_closest_marker("kind")]
+    if not marked:
+        return
+    from chaoskit.cluster.kind import Kind
+
+    why = Kind().available()
+    if why:
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=why.split(". ")[0]))

@@ -20,6 +20,7 @@ from tests.kube import kubectl_path
 
 CHAOSKIT = str(Path(sys.executable).parent / "chaoskit")
 SPEED = 30.0
+SESSION_COMMANDS = {"status", "hint", "diagnose", "check", "finish", "report", "stop", "reset"}
 
 
 class Session:
@@ -31,6 +32,9 @@ class Session:
         self.dir = home / "sessions" / info["session"]
 
     def ck(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        """chaoskit as this trainee runs it: session commands name this session (several may run)."""
+        if hasattr(self, "info") and args and args[0] in SESSION_COMMANDS and "--session" not in args:
+            args = (*args, "--session", self.info["session"])
         proc = subprocess.run([CHAOSKIT, *args], capture_output=True, text=True, timeout=180,
                               env={**os.environ, "CHAOSKIT_HOME": str(self.home)})
         if ok:
@@ -191,13 +195,15 @@ def runbook_commands(s: Session, scenario: Any, book: Any) -> list[str]:
             for step in book.steps for c in step.commands]
 
 
-def play(home: Path, sid: str, fix: tuple[str, ...], right_fix: bool, expect_alert: bool) -> dict[str, Any]:
-    """A trainee who follows the runbook and diagnoses correctly, then applies ``fix``."""
+def play(home: Path, sid: str, fix: tuple[str, ...], right_fix: bool, expect_alert: bool,
+         *start: str) -> dict[str, Any]:
+    """A trainee who follows the runbook and diagnoses correctly, then applies ``fix``; ``start``
+    are extra 'chaoskit start' options (another backend)."""
     from chaoskit.catalog import catalogue
     from chaoskit.runbook.model import load_runbooks
 
     scenario = catalogue()[sid]
-    s = Session(home, sid)
+    s = Session(home, sid, *start)
     s.wait(lambda: s.events("injected"))
     s.wait(lambda: not json.loads(s.ck("check", "--json").stdout)["healthy"])
     if expect_alert:
@@ -219,22 +225,38 @@ SEVEN = [("oom-killed", False), ("bad-image", False), ("liveness-probe", False),
          ("node-taint", False), ("deleted-pods", True), ("broken-selector", True)]
 
 
-@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
-def test_good_trainee_scores_at_least_80(home: Path, sid: str, alerts: bool) -> None:
+def good_and_wrong(home: Path, sid: str, alerts: bool, *start: str,
+                   together: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two trainees, each in a session of their own, at the same time: one applies the reference
+    fix, the other the first known-wrong fix. Both follow the runbook and diagnose correctly."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from chaoskit.catalog import catalogue
 
-    doc = play(home, sid, catalogue()[sid].solution.commands, right_fix=True, expect_alert=alerts)
+    scenario = catalogue()[sid]
+    runs = [(scenario.solution.commands, True, alerts), (scenario.wrong[0].commands, False, False)]
+    if not together:
+        return play(home, sid, *runs[0], *start), play(home, sid, *runs[1], *start)
+    with ThreadPoolExecutor(2) as pool:
+        good, wrong = (pool.submit(play, home, sid, *run, *start) for run in runs)
+        return good.result(), wrong.result()
+
+
+def assert_good(doc: dict[str, Any]) -> None:
     assert doc["passed"] and doc["score"] >= 80, json.dumps(doc["parts"], indent=1)
     assert all(step["taken"] for step in doc["steps"]), doc["steps"]
 
 
-@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
-def test_known_wrong_fix_scores_at_most_50(home: Path, sid: str, alerts: bool) -> None:
-    from chaoskit.catalog import catalogue
-
-    doc = play(home, sid, catalogue()[sid].wrong[0].commands, right_fix=False, expect_alert=False)
+def assert_wrong(doc: dict[str, Any]) -> None:
     assert doc["parts"]["diagnosis"]["score"] == doc["parts"]["diagnosis"]["max"]
     assert not doc["passed"] and not doc["fixed"] and doc["score"] <= 50, json.dumps(doc["parts"], indent=1)
+
+
+@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
+def test_good_trainee_scores_at_least_80_and_known_wrong_fix_at_most_50(home: Path, sid: str, alerts: bool) -> None:
+    good, wrong = good_and_wrong(home, sid, alerts)
+    assert_good(good)
+    assert_wrong(wrong)
 
 
 # ---------------------------------------------------------------------- timeline, time limit, crashes

@@ -140,6 +140,9 @@ def resolve(backend: str, context: str | None = None, kubeconfig: Path | None = 
                           + hint)
     kube = connect(kubeconfig, None, context)
     server = str(kube.api.configuration.host)
+    early = refusal(context, server, True, ["kind://"], allow_context)  # by name and address alone:
+    if early:                                                            # refused before any request
+        raise SafetyError(early)
     identity = simulator_identity(kube) if is_loopback(server) else None
     try:
         providers = [str((n.get("spec") or {}).get("providerID", "")) for n in kube.items("Node")]

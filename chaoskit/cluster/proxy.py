@@ -31,6 +31,7 @@ from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, grace_period, wa
 from chaoskit.sim.clock import iso_micro
 
 TRAINEE = "trainee"
+SENT = web.RequestKey("sent", int)  # the status already on the wire (0: nothing yet)
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself.
 DROP_REQUEST = frozenset({"host", "authorization", "connection", "keep-alive", "proxy-connection", "te",
                           "trailer", "transfer-encoding", "upgrade", "content-length",
@@ -174,29 +175,37 @@ class AuditProxy:
     # ------------------------------------------------------------------ requests
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer (or refuse) one request; its audit line is written however it ends, also when
+        the trainee hangs up a watch, a log follow or a port-forward (the handler is cancelled)."""
         started = time.perf_counter()
         body = b"" if _is_upgrade(request) else await request.read()
         authorized = request.headers.get("Authorization", "") == f"Bearer {self.token}"
-        response: web.StreamResponse
+        request[SENT] = 0
+        try:
+            response = await self._answer(request, body, authorized)
+            request[SENT] = response.status
+            return response
+        finally:
+            self.audit(request, body, request[SENT] or 499, TRAINEE if authorized else "", started)
+
+    async def _answer(self, request: web.Request, body: bytes, authorized: bool) -> web.StreamResponse:
         try:
             if not authorized:
-                response = status(401, "Unauthorized", "Unauthorized")
-            elif request.path.startswith("/chaoskit/"):
-                response = status(403, "Forbidden", forbidden_message(
+                return status(401, "Unauthorized", "Unauthorized")
+            if request.path.startswith("/chaoskit/"):
+                return status(403, "Forbidden", forbidden_message(
                     request.method, request.path, request.query_string, "chaoskit's own controls"))
-            elif why := self.scope.refusal(request.method, request.path, request.query_string,
-                                           _body_name(body)):
-                response = status(403, "Forbidden", forbidden_message(
+            if why := self.scope.refusal(request.method, request.path, request.query_string, _body_name(body)):
+                return status(403, "Forbidden", forbidden_message(
                     request.method, request.path, request.query_string, why))
-            elif _is_upgrade(request):
-                response = await self.relay_websocket(request)
-            else:
-                response = await self.forward(request, body)
+            if _is_upgrade(request):
+                return await self.relay_websocket(request)
+            return await self.forward(request, body)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            response = status(503, "ServiceUnavailable", f"the audit proxy cannot reach the API server at "
-                                                         f"{self.upstream.url}: {exc}")
-        self.audit(request, body, response.status, TRAINEE if authorized else "", started)
-        return response
+            if request[SENT]:
+                raise  # already answering: nothing better to send
+            return status(503, "ServiceUnavailable", f"the audit proxy cannot reach the API server at "
+                                                     f"{self.upstream.url}: {exc}")
 
     async def forward(self, request: web.Request, body: bytes) -> web.StreamResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROP_REQUEST}
@@ -210,6 +219,7 @@ class AuditProxy:
             if "Content-Encoding" in up.headers:
                 response.headers["Content-Encoding"] = up.headers["Content-Encoding"]
             await response.prepare(request)
+            request[SENT] = up.status
             try:
                 async for chunk in up.content.iter_any():  # a watch or a log follow: pass on as it comes
                     await response.write(chunk)
@@ -233,6 +243,7 @@ class AuditProxy:
         ws = web.WebSocketResponse(protocols=(upstream.protocol,) if upstream.protocol else (), autoping=False,
                                    max_msg_size=0)
         await ws.prepare(request)
+        request[SENT] = 101
         await asyncio.gather(_pump(ws, upstream), _pump(upstream, ws))
         await ws.close()
         await upstream.close()

@@ -111,17 +111,33 @@ def namespace_for(scenario_id: str) -> str:
 
 
 def alive(meta: dict[str, Any]) -> bool:
+    """Whether the session's own process still runs. The pid alone is not enough: after a reboot
+    another process may hold it, so the process must also be this session's daemon."""
     pid = meta.get("pid")
-    if not pid:
+    if not pid or meta.get("state") != "running":
         return False
+    proc = Path(f"/proc/{int(pid)}")
     try:
         os.kill(int(pid), 0)
-        stat = Path(f"/proc/{int(pid)}/stat")
-        if stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False  # exited, not yet reaped by its parent
-    except (ProcessLookupError, PermissionError):
+        if proc.exists():
+            if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return False  # exited, not yet reaped by its parent
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            return b"chaoskit.session.daemon" in argv and any(a.endswith(str(meta["id"]).encode()) for a in argv)
+    except (ProcessLookupError, PermissionError, FileNotFoundError):
         return False
-    return meta.get("state") == "running"
+    return True
+
+
+def state_of(meta: dict[str, Any], graded: bool) -> str:
+    """finished, running, dead (its process vanished without reverting: run 'chaoskit reset'),
+    or what the record says (starting, failed, stopped)."""
+    if graded:
+        return "finished"
+    if alive(meta):
+        return "running"
+    recorded = str(meta.get("state", "stopped"))
+    return "dead" if recorded == "running" else recorded
 
 
 def elapsed(rec: Record) -> float:
@@ -149,7 +165,7 @@ def status(directory: Path) -> dict[str, Any]:
     grade = read_json(directory / "grade.json")
     run = elapsed(rec)
     return {"session": directory.name, "scenario": meta["scenario"], "namespace": meta["namespace"],
-            "state": "finished" if grade else ("running" if alive(meta) else meta.get("state", "stopped")),
+            "state": state_of(meta, bool(grade)),
             "elapsed": round(run, 1), "time_left": round(max(0.0, float(meta["time_limit"]) - run), 1),
             "alerts": shown, "hints_used": sum(e["kind"] == "hint" for e in events), "mode": meta["mode"],
             "diagnoses": sum(e["kind"] == "diagnosis" for e in events)}
@@ -249,6 +265,6 @@ def listing() -> list[dict[str, Any]]:
         meta = read_json(directory / "session.json", {})
         grade = read_json(directory / "grade.json")
         out.append({"session": directory.name, "scenario": meta.get("scenario"),
-                    "state": "finished" if grade else ("running" if alive(meta) else meta.get("state")),
+                    "state": state_of(meta, bool(grade)),
                     "score": grade["score"] if grade else None})
     return out
