@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sim_bench.py
 	$(BIN)/python bench/api_bench.py
+	$(BIN)/python bench/proxy_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -213,8 +213,6 @@ def test_kube_backend_grades_the_seven_and_stays_in_its_namespaces(served: SimSe
     assert_wrong(wrong)
     sessions = sorted((home / "sessions").iterdir())
     namespaces = {json.loads((d / "session.json").read_text())["namespace"] for d in sessions}
-    for session in sessions:
-        ck(home, "stop", "--session", session.name)
     writes = remote_writes(served, before)
     # a namespace's create names it only in the body: one create per session
     assert sum(r["resource"] == "namespaces" and r["verb"] == "create" for r in writes) == 2
@@ -238,6 +236,11 @@ def test_selftest_of_the_seven_on_the_kube_backend(tmp_path: Path) -> None:
         failing = {r["id"]: [s for s in r["steps"] if not s["ok"]] for r in results if not r["passed"]}
         assert out.returncode == 0 and failing == {}, failing
         assert [r["id"] for r in results] == ids
+        for r in results:
+            names = [s["name"] for s in r["steps"]]
+            assert "checks fail after injection" in names and any(n.startswith("wrong 1:") for n in names)
+            assert any(n.startswith("alternative 1:") for n in names)
+            assert "revert restores the baseline" in names
         left = fast.run("get", "namespaces", "-l", "app.kubernetes.io/managed-by=chaoskit", "-o", "name")
         assert left.ok and all("Terminating" in fast.run("get", n, "--no-headers").stdout
                                for n in left.stdout.split())

@@ -312,7 +312,11 @@ def test_kill_9_loses_nothing_and_stop_still_cleans_up(home: Path) -> None:
     s.wait(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2])
     assert [e["note"] for e in s.events("diagnosis")] == ["first", "second"]
     assert s.events("injected")
-    assert s.ck("stop").returncode == 0 and s.ck("stop").returncode == 0
+    assert json.loads(s.ck("status", "--json").stdout)["state"] == "dead"
+    gone = json.loads(s.ck("reset", "--json").stdout)  # the simulator died with its process: said so
+    assert gone["restored"] == [] and len(gone["left"]) == 2
+    assert all(line.endswith("the simulator ended with its session process") for line in gone["left"])
+    assert s.ck("stop").returncode == 0 and json.loads(s.ck("stop", "--json").stdout)["left"] == []
     assert json.loads(s.ck("sessions", "--json").stdout)[0]["state"] == "stopped"
     again = Session(home, "oom-killed")
     assert json.loads(again.ck("status", "--json").stdout)["state"] == "running"

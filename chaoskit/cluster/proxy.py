@@ -200,6 +200,9 @@ class AuditProxy:
                     request.method, request.path, request.query_string, why))
             if _is_upgrade(request):
                 return await self.relay_websocket(request)
+            if request.headers.get("Upgrade"):
+                return status(400, "BadRequest", f"the chaoskit audit proxy relays WebSocket streams only, not "
+                                                 f"{request.headers['Upgrade']}; use kubectl 1.31 or newer")
             return await self.forward(request, body)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             if request[SENT]:

@@ -75,6 +75,6 @@ def teardown(directory: Path, kube: Kube | None, scenario: Scenario, speed: floa
 
 
 def _recorded(directory: Path, result: Teardown) -> Teardown:
-    Record(directory).add("reverted", restored=len(result.restored), left=result.left, baseline=result.baseline,
+    Record(directory).add("reverted", restored=result.restored, left=result.left, baseline=result.baseline,
                           namespace_deleted=result.namespace_deleted)
     return result
