@@ -22,7 +22,8 @@ from chaoskit.errors import ChaoskitError
 from chaoskit.faults import REGISTRY, Journal, Target, revert
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import Check, Solution
-from chaoskit.session.venue import ClusterVenue, SimVenue, Venue, labels
+from chaoskit.session.neighbours import labels
+from chaoskit.session.venue import ClusterVenue, SimVenue, Venue
 
 SPEED = 100.0
 BASELINE_TIMEOUT = 180.0    # simulator seconds

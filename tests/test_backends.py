@@ -22,6 +22,7 @@ from test_session import CHAOSKIT, SEVEN, Session, assert_good, assert_wrong, go
 
 from chaoskit.cluster.access import refusal
 from chaoskit.cluster.scope import Scope, request_info
+from chaoskit.errors import ConfigError
 
 # ---------------------------------------------------------------------- fixtures
 
@@ -143,6 +144,27 @@ def test_guard_accepts_only_kind_or_the_simulator_unless_allowed_by_name(
     if not accepted:
         assert why.startswith(f'refusing to run chaos on context "{context}"')
         assert why.endswith(f"pass --allow-context {context}")
+
+
+def test_admission_on_a_real_cluster_refuses_before_anything_is_created() -> None:
+    """A cluster that is not a simulator: no node faults without the flag, no node stops without
+    kind, no speed-up. All decided from the scenario and the guard's facts, with no request."""
+    from chaoskit.catalog import catalogue
+    from chaoskit.cluster.access import Access
+    from chaoskit.errors import SafetyError
+    from chaoskit.session.control import admit
+
+    scenarios = catalogue()
+    prod = Access("kube", "prod-eu-1", "https://k8s.prod.example.com")
+    with pytest.raises(SafetyError, match=r"scenario node-taint injects node-level faults; .* need --allow-node"):
+        admit(scenarios["node-taint"], "s1", 1.0, prod)
+    allowed = Access("kube", "prod-eu-1", "https://k8s.prod.example.com", allow_node_faults=True)
+    with pytest.raises(ConfigError, match="scenario node-not-ready stops a node, which chaoskit can do only on kind"):
+        admit(scenarios["node-not-ready"], "s1", 1.0, allowed)
+    with pytest.raises(ConfigError, match="a real cluster runs at 1x"):
+        admit(scenarios["oom-killed"], "s1", 30.0, prod)
+    with pytest.raises(ConfigError, match="must be a valid label value"):
+        admit(scenarios["oom-killed"], "my session!", 1.0, None)
 
 
 # ---------------------------------------------------------------------- the guard, end to end
@@ -419,6 +441,8 @@ def test_kind_configuration_and_node_control(tmp_path: Path) -> None:
     nodes.set_running("chaoskit-worker", False)
     assert nodes.running("chaoskit-worker") is False
     nodes.set_running("chaoskit-worker", True)
+    with pytest.raises(ConfigError, match="chaoskit never stops chaoskit-control-plane"):
+        nodes.set_running("chaoskit-control-plane", False)
     assert log.read_text().splitlines() == ["stop chaoskit-worker",
                                            "inspect -f {{.State.Running}} chaoskit-worker", "start chaoskit-worker"]
 

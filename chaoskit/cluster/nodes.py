@@ -60,6 +60,9 @@ class KindNodes:
         return proc.stdout.strip()
 
     def set_running(self, node: str, running: bool) -> None:
+        if not running and node.endswith("-control-plane"):
+            raise ConfigError(f"chaoskit never stops {node}: with the control plane would go the API server, "
+                              "and every check and revert with it")
         self._run("start" if running else "stop", node)
 
     def running(self, node: str) -> bool:

@@ -11,22 +11,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chaoskit.catalog import catalogue, render
-from chaoskit.cluster.access import Access
 from chaoskit.errors import ConfigError, SafetyError
-from chaoskit.faults import REGISTRY, Journal, Target
-from chaoskit.grading.resources import canonical
-from chaoskit.scenario import Scenario
-from chaoskit.scenario.causes import taxonomy
-from chaoskit.scenario.model import parse_duration
-from chaoskit.session.finish import scenario_of
 from chaoskit.session.home import all_sessions, new_id, read_json, sessions_dir, write_json
-from chaoskit.session.neighbours import node_fault_conflict, node_faults
-from chaoskit.session.record import Record
-from chaoskit.session.teardown import teardown
-from chaoskit.session.venue import labels, reconnect
+from chaoskit.session.record import Record, scenario_of
+
+if TYPE_CHECKING:  # the heavy layers load only in the commands that need them: 'check' stays instant
+    from chaoskit.cluster.access import Access
+    from chaoskit.scenario import Scenario
 
 START_TIMEOUT = 120.0  # wall seconds for the daemon to deploy the scenario
 MODES = ("practice", "interview")
@@ -42,8 +35,14 @@ def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> 
                           "'_' or '.', starting and ending with a letter or digit)")
     if access is None:
         return
+    from chaoskit.session.neighbours import node_fault_conflict, node_faults
+
     if speed != 1.0 and not access.simulator:
         raise ConfigError("--speed applies to the simulator; a real cluster runs at 1x")
+    stops = [f.type for f in scenario.faults] + [e["fault"]["type"] for e in scenario.escalations]
+    if "node-not-ready" in stops and not (access.simulator or access.kind):
+        raise ConfigError(f"scenario {scenario.id} stops a node, which chaoskit can do only on kind (docker stop) "
+                          f"or the simulator; context {access.context} is neither")
     if node_faults(scenario) and not access.node_faults:
         raise SafetyError(f"scenario {scenario.id} injects node-level faults; on a cluster that is not a chaoskit "
                           f"simulator they need --allow-node-faults (context {access.context})")
@@ -52,6 +51,8 @@ def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> 
 
 def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "practice", name: str | None = None,
           scenario_dirs: tuple[Path, ...] = (), access: Access | None = None) -> dict[str, Any]:
+    from chaoskit.catalog import catalogue
+
     scenario = catalogue(scenario_dirs).get(scenario_id)
     if scenario is None:
         raise ConfigError(f"no scenario {scenario_id!r} (see 'chaoskit list')")
@@ -88,6 +89,11 @@ def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "prac
 
 def plan(scenario_id: str, access: Access | None, scenario_dirs: tuple[Path, ...] = ()) -> dict[str, Any]:
     """What ``start`` would do, touching nothing: namespace, manifests, faults with times and targets."""
+    from chaoskit.catalog import catalogue, render
+    from chaoskit.faults import REGISTRY, Target
+    from chaoskit.scenario.model import parse_duration
+    from chaoskit.session.neighbours import labels, node_faults
+
     scenario = catalogue(scenario_dirs).get(scenario_id)
     if scenario is None:
         raise ConfigError(f"no scenario {scenario_id!r} (see 'chaoskit list')")
@@ -165,6 +171,7 @@ def status(directory: Path) -> dict[str, Any]:
     grade = read_json(directory / "grade.json")
     run = elapsed(rec)
     return {"session": directory.name, "scenario": meta["scenario"], "namespace": meta["namespace"],
+            "backend": meta.get("backend", "sim"), "context": (meta.get("cluster") or {}).get("context"),
             "state": state_of(meta, bool(grade)),
             "elapsed": round(run, 1), "time_left": round(max(0.0, float(meta["time_limit"]) - run), 1),
             "alerts": shown, "hints_used": sum(e["kind"] == "hint" for e in events), "mode": meta["mode"],
@@ -190,6 +197,9 @@ def hint(directory: Path) -> str:
 
 
 def diagnose(directory: Path, causes: tuple[str, ...], resource: str, note: str) -> dict[str, Any]:
+    from chaoskit.grading.resources import canonical
+    from chaoskit.scenario.causes import taxonomy
+
     known = taxonomy()
     unknown = [c for c in causes if c not in known]
     if not causes or unknown:
@@ -214,6 +224,10 @@ def stop(directory: Path, wait: float = 60.0, keep_namespace: bool = False) -> d
     """Revert every fault and tear down; idempotent, and works after the session process was killed
     or the machine rebooted (the journal and the cluster's address are on disk). On a real cluster
     the session's namespace is deleted unless ``keep_namespace``."""
+    from chaoskit.faults import Journal
+    from chaoskit.session.teardown import teardown
+    from chaoskit.session.venue import reconnect
+
     meta = Record(directory).meta()
     write_json(directory / "stop", {"keep_namespace": keep_namespace})
     pid = int(meta.get("pid") or 0)

@@ -23,10 +23,10 @@ from chaoskit.faults import REGISTRY, Journal, Target
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import parse_duration
 from chaoskit.session.home import read_json, write_json
-from chaoskit.session.neighbours import NODE_FAULTS_LABEL, SESSION_LABEL, node_fault_conflict, node_faults
+from chaoskit.session.neighbours import NODE_FAULTS_LABEL, SESSION_LABEL, labels, node_fault_conflict, node_faults
 from chaoskit.session.record import Record
 from chaoskit.session.teardown import teardown
-from chaoskit.session.venue import ClusterVenue, Venue, labels, open_venue
+from chaoskit.session.venue import ClusterVenue, Venue, open_venue
 
 BASELINE_TIMEOUT = 300.0  # simulator seconds
 WATCH_EVERY = 5.0  # simulator seconds between remediation looks

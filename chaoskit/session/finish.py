@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chaoskit.catalog import catalogue
 from chaoskit.cluster import Kube, KubeError
 from chaoskit.grading import (
     CheckOutcome,
@@ -27,13 +26,9 @@ from chaoskit.runbook.model import load_runbooks
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.causes import taxonomy
 from chaoskit.session.home import read_json, write_json
-from chaoskit.session.record import Record
+from chaoskit.session.record import Record, scenario_of
 from chaoskit.session.venue import reconnect
 from chaoskit.sim.apiserver.audit import read as read_audit
-
-
-def scenario_of(meta: dict[str, Any]) -> Scenario:
-    return catalogue(tuple(Path(p) for p in meta.get("scenario_dirs", ())))[meta["scenario"]]
 
 
 def check_outcomes(directory: Path, scenario: Scenario, speed: float, wait: bool) -> tuple[list[CheckOutcome],

@@ -4,13 +4,22 @@ faults hit everyone on the cluster, so they wait until a session has the cluster
 
 from __future__ import annotations
 
-from chaoskit.cluster import Kube
+from typing import TYPE_CHECKING
+
 from chaoskit.errors import SafetyError
-from chaoskit.scenario import Scenario
+
+if TYPE_CHECKING:
+    from chaoskit.cluster import Kube
+    from chaoskit.scenario import Scenario
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 SESSION_LABEL = "chaoskit.dev/session"
 NODE_FAULTS_LABEL = "chaoskit.dev/node-faults"
+
+
+def labels(session: str) -> dict[str, str]:
+    """What marks every object chaoskit creates: its name and the session's id."""
+    return {MANAGED_BY: "chaoskit", SESSION_LABEL: session}
 
 
 def node_faults(scenario: Scenario) -> bool:

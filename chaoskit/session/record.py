@@ -7,9 +7,19 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaoskit.session.home import read_json
+
+if TYPE_CHECKING:
+    from chaoskit.scenario import Scenario
+
+
+def scenario_of(meta: dict[str, Any]) -> Scenario:
+    """The session's scenario, from the catalogue folders it was started with."""
+    from chaoskit.catalog import catalogue
+
+    return catalogue(tuple(Path(p) for p in meta.get("scenario_dirs", ())))[meta["scenario"]]
 
 
 class Record:

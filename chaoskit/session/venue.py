@@ -17,13 +17,8 @@ from chaoskit.cluster import Kube, KubeError, connect
 from chaoskit.cluster.access import Access, simulator_identity
 from chaoskit.cluster.proxy import AuditProxy, Upstream
 from chaoskit.cluster.scope import Scope
-from chaoskit.session.neighbours import MANAGED_BY, SESSION_LABEL
 from chaoskit.sim.apiserver.embedded import EmbeddedServer
 from chaoskit.sim.cluster import ClusterConfig
-
-
-def labels(session: str) -> dict[str, str]:
-    return {MANAGED_BY: "chaoskit", SESSION_LABEL: session}
 
 
 class Venue(Protocol):
