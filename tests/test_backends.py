@@ -335,6 +335,37 @@ def test_audit_proxy_streams_and_refuses(served: SimServer, sim: SimServer, tmp_
     assert all(r["kubectlCommand"].startswith("kubectl ") for r in lines if r["resource"] == "pods")
 
 
+@pytest.mark.parametrize("kind", ["exec-plugin", "token-file"])
+def test_audit_proxy_uses_credentials_from_exec_plugins_and_token_files(sim: SimServer, tmp_path: Path,
+                                                                        kind: str) -> None:
+    """Cloud kubeconfigs carry an exec plugin or a token file rather than the token itself; the proxy
+    resolves them with the official client's loader."""
+    from chaoskit.cluster.proxy import AuditProxy, Upstream
+
+    doc = yaml.safe_load(admin(sim).read_text())
+    token = doc["users"][0]["user"].pop("token")
+    if kind == "exec-plugin":
+        credential = json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+                                 "status": {"token": token}})
+        doc["users"][0]["user"]["exec"] = {"apiVersion": "client.authentication.k8s.io/v1", "command": "/bin/sh",
+                                           "args": ["-c", f"echo '{credential}'"], "interactiveMode": "Never"}
+    else:
+        (tmp_path / "token").write_text(token)
+        doc["users"][0]["user"]["tokenFile"] = str(tmp_path / "token")
+    config = tmp_path / "cloud.kubeconfig"
+    config.write_text(yaml.safe_dump(doc))
+    proxy = AuditProxy(Upstream(str(config), "chaoskit"), tmp_path / "proxy", Scope(frozenset({"default"})),
+                       time.time)
+    try:
+        env = {"KUBECONFIG": str(proxy.kubeconfig(tmp_path / "trainee.kubeconfig", "default"))}
+        nodes = sim.run("get", "nodes", "-o", "name", env=env)
+        assert nodes.ok and "node/chaoskit-worker" in nodes.stdout.split(), nodes.stderr
+    finally:
+        proxy.stop()
+    lines = [json.loads(line) for line in (tmp_path / "proxy" / "audit.log").read_text().splitlines()]
+    assert ("list", "nodes", 200) in {(r["verb"], r["resource"], r["code"]) for r in lines}
+
+
 # ---------------------------------------------------------------------- crash-safe revert, neighbours
 
 
@@ -361,6 +392,10 @@ def test_reset_after_the_session_process_was_killed(served: SimServer, home: Pat
     assert again["restored"] == [] and again["left"] == [] and again["baseline"] == []
     text = s.ck("reset").stdout
     assert text.startswith(f"session {s.info['session']} stopped: 0 change(s) reverted") and "baseline healthy" in text
+    frozen = json.loads(s.ck("status", "--json").stdout)
+    time.sleep(0.5)  # 15 simulated seconds at 30x: an ended session's clock must not move
+    assert json.loads(s.ck("status", "--json").stdout)["elapsed"] == frozen["elapsed"]
+    assert frozen["state"] == "stopped" and frozen["backend"] == "kube" and frozen["context"] == "chaoskit"
     done = json.loads(s.ck("stop", "--json").stdout)
     assert done["namespace_deleted"]
 

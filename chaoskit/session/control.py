@@ -146,11 +146,6 @@ def state_of(meta: dict[str, Any], graded: bool) -> str:
     return "dead" if recorded == "running" else recorded
 
 
-def elapsed(rec: Record) -> float:
-    meta = rec.meta()
-    return max(0.0, rec.sim_now() - float(meta.get("sim_start", rec.sim_now())))
-
-
 def status(directory: Path) -> dict[str, Any]:
     rec = Record(directory)
     meta = rec.meta()
@@ -161,18 +156,20 @@ def status(directory: Path) -> dict[str, Any]:
             alerts[event["alert"]] = event
         elif event["kind"] == "resolved":
             alerts.pop(event["alert"], None)
-    now = rec.sim_now()
+    grade = read_json(directory / "grade.json")
+    state = state_of(meta, bool(grade))
+    # a session that ended has a last moment: its clock stops there rather than running on
+    now = rec.sim_now() if state == "running" else max((float(e["sim"]) for e in events), default=rec.sim_now())
     probes = [e for e in events if e["kind"] == "probe"]
     shown = []
     for name, alert in alerts.items():
         during = [p["ok"] for p in probes if p["sim"] >= alert["since"]]
         share = sum(during) / len(during) if during else 0.0
         shown.append(f"{name}: availability {share:.0%} for {_ago(now - alert['since'])}")
-    grade = read_json(directory / "grade.json")
-    run = elapsed(rec)
+    run = max(0.0, now - float(meta.get("sim_start", now)))
     return {"session": directory.name, "scenario": meta["scenario"], "namespace": meta["namespace"],
             "backend": meta.get("backend", "sim"), "context": (meta.get("cluster") or {}).get("context"),
-            "state": state_of(meta, bool(grade)),
+            "state": state,
             "elapsed": round(run, 1), "time_left": round(max(0.0, float(meta["time_limit"]) - run), 1),
             "alerts": shown, "hints_used": sum(e["kind"] == "hint" for e in events), "mode": meta["mode"],
             "diagnoses": sum(e["kind"] == "diagnosis" for e in events)}
