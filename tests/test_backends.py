@@ -205,6 +205,25 @@ def test_kind_backend_uses_the_kind_context_and_checks_the_server(served: SimSer
     assert missing.returncode == 1 and "'chaoskit cluster up'" in missing.stderr
 
 
+def test_a_node_the_cluster_lacks_is_refused_at_start(served: SimServer, home: Path) -> None:
+    """kind names nodes after the cluster: a scenario naming game-worker fails fast on 'chaoskit'."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    folder = home / "extra"
+    shutil.copytree(root / "templates", folder / "templates")
+    data = yaml.safe_load((root / "node-not-ready.yaml").read_text())
+    data["id"] = "node-elsewhere"
+    data["faults"][0]["target"]["name"] = "game-worker"
+    (folder / "node-elsewhere.yaml").write_text(yaml.safe_dump(data))
+    before = audit_size(served)
+    out = ck(home, "start", "node-elsewhere", "--scenarios", str(folder), *kube_args(served))
+    assert out.returncode == 1, out.stdout
+    assert out.stderr.startswith("error: scenario node-elsewhere targets node game-worker, which context chaoskit "
+                                 "does not have")
+    assert remote_writes(served, before) == [] and not (home / "sessions").exists()
+
+
 def test_dry_run_prints_the_plan_and_touches_nothing(served: SimServer, home: Path) -> None:
     before = audit_size(served)
     out = ck(home, "start", "incident-red-herring", *kube_args(served), "--dry-run", "--json")
@@ -364,6 +383,31 @@ def test_audit_proxy_uses_credentials_from_exec_plugins_and_token_files(sim: Sim
         proxy.stop()
     lines = [json.loads(line) for line in (tmp_path / "proxy" / "audit.log").read_text().splitlines()]
     assert ("list", "nodes", 200) in {(r["verb"], r["resource"], r["code"]) for r in lines}
+
+
+def test_audit_proxy_answers_with_a_status_when_the_cluster_is_gone(tmp_path: Path) -> None:
+    from chaoskit.cluster.proxy import AuditProxy, Upstream
+
+    dead = start_server(tmp_path / "dead", speed=1.0)
+    proxy = AuditProxy(Upstream(str(admin(dead)), "chaoskit"), tmp_path / "proxy", Scope(frozenset({"default"})),
+                       time.time)
+    try:
+        dead.stop()
+        env = {"KUBECONFIG": str(proxy.kubeconfig(tmp_path / "trainee.kubeconfig", "default"))}
+        out = dead.run("get", "pods", "--request-timeout=20s", env=env)
+        assert not out.ok and out.stderr.endswith(
+            "Error from server (ServiceUnavailable): the server is currently unable to handle the request\n")
+        from chaoskit.cluster import KubeError, connect
+
+        unreachable = r"the audit proxy cannot reach the API server at https://127\.0\.0\.1:"
+        with pytest.raises(KubeError, match=unreachable) as err:
+            connect(tmp_path / "trainee.kubeconfig").get("Pod", "default", "web")
+        assert err.value.code == 503 and err.value.reason == "ServiceUnavailable"
+    finally:
+        proxy.stop()
+    codes = {(r["verb"], r["resource"], r["code"]) for r in
+             map(json.loads, (tmp_path / "proxy" / "audit.log").read_text().splitlines())}
+    assert ("get", "pods", 503) in codes
 
 
 # ---------------------------------------------------------------------- crash-safe revert, neighbours

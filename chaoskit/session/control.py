@@ -46,7 +46,16 @@ def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> 
     if node_faults(scenario) and not access.node_faults:
         raise SafetyError(f"scenario {scenario.id} injects node-level faults; on a cluster that is not a chaoskit "
                           f"simulator they need --allow-node-faults (context {access.context})")
-    node_fault_conflict(access.client(), sid, node_faults(scenario))
+    kube = access.client()
+    named = {t["name"] for t in [f.target for f in scenario.faults] + [e["fault"]["target"] for e in
+                                                                       scenario.escalations]
+             if t.get("kind") == "Node" and t.get("name")}
+    missing = sorted(n for n in named if kube.try_get("Node", None, n) is None)
+    if missing:
+        raise ConfigError(f"scenario {scenario.id} targets node {', '.join(missing)}, which context "
+                          f"{access.context} does not have (kind names nodes after the cluster: "
+                          "'chaoskit cluster up --name chaoskit' makes chaoskit-worker)")
+    node_fault_conflict(kube, sid, node_faults(scenario))
 
 
 def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "practice", name: str | None = None,
