@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from kube import SimServer, start_server
-from test_session import CHAOSKIT, SEVEN, Session, assert_good, assert_wrong, good_and_wrong, play
+from test_session import CHAOSKIT, SEVEN, Session, assert_good, assert_wrong, good_and_wrong
 
 from chaoskit.cluster.access import refusal
 from chaoskit.cluster.scope import Scope, request_info
@@ -262,9 +262,25 @@ def test_kube_backend_grades_the_seven_and_stays_in_its_namespaces(served: SimSe
                        or (r["resource"] == "namespaces" and r["verb"] == "create")
                        or (sid == "node-taint" and r["resource"] == "nodes"))]
     assert outside == []
+    assert_proxied(sessions)
+
+
+def assert_proxied(sessions: list[Path]) -> None:
+    """Each session's own audit log (the proxy's) holds the trainee's requests and nothing else."""
     for session in sessions:
         proxied = [json.loads(line) for line in (session / "cluster" / "audit.log").read_text().splitlines()]
         assert proxied and {r["user"] for r in proxied} == {"trainee"}
+
+
+def assert_selftest(out: subprocess.CompletedProcess[str], ids: list[str]) -> None:
+    results = json.loads(out.stdout)
+    failing = {r["id"]: [s for s in r["steps"] if not s["ok"]] for r in results if not r["passed"]}
+    assert out.returncode == 0 and failing == {}, failing
+    assert [r["id"] for r in results] == ids
+    for r in results:
+        names = [s["name"] for s in r["steps"]]
+        assert "checks fail after injection" in names and any(n.startswith("wrong 1:") for n in names)
+        assert "revert restores the baseline" in names
 
 
 def test_selftest_of_the_seven_on_the_kube_backend(tmp_path: Path) -> None:
@@ -273,15 +289,8 @@ def test_selftest_of_the_seven_on_the_kube_backend(tmp_path: Path) -> None:
     try:
         ids = [sid for sid, _ in SEVEN]
         out = ck(tmp_path, "selftest", *ids, *kube_args(fast), "--json")
-        results = json.loads(out.stdout)
-        failing = {r["id"]: [s for s in r["steps"] if not s["ok"]] for r in results if not r["passed"]}
-        assert out.returncode == 0 and failing == {}, failing
-        assert [r["id"] for r in results] == ids
-        for r in results:
-            names = [s["name"] for s in r["steps"]]
-            assert "checks fail after injection" in names and any(n.startswith("wrong 1:") for n in names)
-            assert any(n.startswith("alternative 1:") for n in names)
-            assert "revert restores the baseline" in names
+        assert_selftest(out, ids)
+        assert all(any(s["name"].startswith("alternative 1:") for s in r["steps"]) for r in json.loads(out.stdout))
         left = fast.run("get", "namespaces", "-l", "app.kubernetes.io/managed-by=chaoskit", "-o", "name")
         assert left.ok and all("Terminating" in fast.run("get", n, "--no-headers").stdout
                                for n in left.stdout.split())
@@ -529,27 +538,45 @@ def test_kind_configuration_and_node_control(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- a real kind cluster
 
 
-@pytest.mark.kind
-def test_kind_cluster_end_to_end(tmp_path: Path) -> None:
-    """Creates the kind cluster 'chaoskit' (the node scenarios name its nodes, chaoskit-worker),
-    proves two scenarios on it (one stopping a node's container with docker), plays one session
-    through the audit proxy, and deletes the cluster."""
-    from chaoskit.catalog import catalogue
+@pytest.fixture(scope="module")
+def kind_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ...]]:
+    """The kind cluster 'chaoskit' (the node scenarios name its nodes, chaoskit-worker), made for
+    these tests and deleted after them; the start options that reach it."""
     from chaoskit.cluster.kind import Kind
 
     if "chaoskit" in Kind().clusters():
-        pytest.skip("a kind cluster named chaoskit already exists; this test makes and deletes its own")
-    up = ck(tmp_path, "cluster", "up", "--name", "chaoskit", "--workers", "2")
+        pytest.skip("a kind cluster named chaoskit already exists; these tests make and delete their own")
+    home = tmp_path_factory.mktemp("kind")
+    up = ck(home, "cluster", "up", "--name", "chaoskit", "--workers", "2")
     assert up.returncode == 0, up.stderr
     try:
-        where = ("--backend", "kind", "--allow-node-faults")
-        status = ck(tmp_path, "cluster", "status")
-        assert status.returncode == 0 and "chaoskit-worker2  Ready=True" in status.stdout
-        out = ck(tmp_path, "selftest", "oom-killed", "node-not-ready", *where, "--json")
-        assert out.returncode == 0, out.stdout + out.stderr
-        refused = ck(tmp_path, "start", "node-not-ready", "--backend", "kind")
-        assert refused.returncode == 1 and "--allow-node-faults" in refused.stderr
-        doc = play(tmp_path, "oom-killed", catalogue()["oom-killed"].solution.commands, True, False, *where)
-        assert_good(doc)
+        yield ("--backend", "kind", "--allow-node-faults")
     finally:
-        ck(tmp_path, "cluster", "down", "--name", "chaoskit")
+        ck(home, "cluster", "down", "--name", "chaoskit")
+
+
+@pytest.mark.kind
+def test_kind_cluster_status_and_node_fault_guard(kind_cluster: tuple[str, ...], home: Path) -> None:
+    status = ck(home, "cluster", "status")
+    assert status.returncode == 0 and "chaoskit-worker2  Ready=True" in status.stdout
+    refused = ck(home, "start", "node-not-ready", "--backend", "kind")
+    assert refused.returncode == 1 and "--allow-node-faults" in refused.stderr
+
+
+@pytest.mark.kind
+def test_kind_selftest_of_the_seven_and_a_stopped_node(kind_cluster: tuple[str, ...], tmp_path: Path) -> None:
+    """The same self-test as on the kube backend, plus node-not-ready (docker stop / docker start)."""
+    ids = [sid for sid, _ in SEVEN] + ["node-not-ready"]
+    assert_selftest(ck(tmp_path, "selftest", *ids, *kind_cluster, "--json"), ids)
+
+
+@pytest.mark.kind
+@pytest.mark.parametrize(("sid", "alerts"), SEVEN)
+def test_kind_backend_grades_the_seven(kind_cluster: tuple[str, ...], home: Path, sid: str, alerts: bool,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same end-to-end grading as on the kube backend, at 1x with waits stretched to match."""
+    monkeypatch.setenv("CHAOSKIT_TEST_SPEED", "1")
+    good, wrong = good_and_wrong(home, sid, alerts, *kind_cluster, together=sid != "node-taint")
+    assert_good(good)
+    assert_wrong(wrong)
+    assert_proxied(sorted((home / "sessions").iterdir()))

@@ -23,10 +23,19 @@ SPEED = 30.0
 SESSION_COMMANDS = {"status", "hint", "diagnose", "check", "finish", "report", "stop", "reset"}
 
 
+def speed() -> float:
+    """Sessions run at 30x; on a real cluster (the kind tests) at 1x, and every wait stretches with it."""
+    return float(os.environ.get("CHAOSKIT_TEST_SPEED", SPEED))
+
+
+def stretch(wall: float) -> float:
+    return wall * SPEED / speed()
+
+
 class Session:
     def __init__(self, home: Path, scenario: str, *extra: str) -> None:
         self.home = home
-        info = json.loads(self.ck("start", scenario, "--speed", str(SPEED), "--json", *extra).stdout)
+        info = json.loads(self.ck("start", scenario, "--speed", f"{speed():g}", "--json", *extra).stdout)
         assert {"session", "kubeconfig", "namespace", "backend"} <= set(info)
         self.info = info
         self.dir = home / "sessions" / info["session"]
@@ -35,7 +44,7 @@ class Session:
         """chaoskit as this trainee runs it: session commands name this session (several may run)."""
         if hasattr(self, "info") and args and args[0] in SESSION_COMMANDS and "--session" not in args:
             args = (*args, "--session", self.info["session"])
-        proc = subprocess.run([CHAOSKIT, *args], capture_output=True, text=True, timeout=180,
+        proc = subprocess.run([CHAOSKIT, *args], capture_output=True, text=True, timeout=stretch(180),
                               env={**os.environ, "CHAOSKIT_HOME": str(self.home)})
         if ok:
             assert proc.returncode == 0, proc.stderr
@@ -52,7 +61,7 @@ class Session:
         return [e for e in map(json.loads, lines) if e["kind"] == kind]
 
     def wait(self, predicate: Any, wall: float = 60.0) -> None:
-        deadline = time.monotonic() + wall
+        deadline = time.monotonic() + stretch(wall)
         while not predicate():
             assert time.monotonic() < deadline, "timed out"
             time.sleep(0.1)
