@@ -11,13 +11,15 @@ message and a non-zero exit code)::
     └── ApiError               a Kubernetes API answer that is not a success; carries a
         │                      ``Status`` object worded as the real API server words it
         ├── BadRequest         400
+        ├── Unauthorized       401
         ├── Forbidden          403
         ├── NotFound           404
         ├── Conflict           409 (reason Conflict: stale resourceVersion)
         │   └── AlreadyExists  409 (reason AlreadyExists)
         ├── Gone               410 (watch resourceVersion too old)
         ├── Invalid            422 (field errors, with ``details.causes``)
-        └── InternalError      500
+        ├── InternalError      500
+        └── ServiceUnavailable 503
 
 This module imports nothing from chaoskit, so every layer, the simulator included, may use it.
 """
@@ -71,6 +73,14 @@ class BadRequest(ApiError):
     reason = "BadRequest"
 
 
+class Unauthorized(ApiError):
+    code = 401
+    reason = "Unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
 class Forbidden(ApiError):
     code = 403
     reason = "Forbidden"
@@ -103,6 +113,11 @@ class Invalid(ApiError):
 class InternalError(ApiError):
     code = 500
     reason = "InternalError"
+
+
+class ServiceUnavailable(ApiError):
+    code = 503
+    reason = "ServiceUnavailable"
 
 
 def _details(kind_plural: str, name: str, group: str = "", kind: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chaoskit.catalog import render
 from chaoskit.checks import Memory, evaluate
 from chaoskit.cluster import Kube, KubeError
 from chaoskit.cluster.access import Access
@@ -22,8 +21,7 @@ from chaoskit.errors import ChaoskitError
 from chaoskit.faults import REGISTRY, Journal, Target, revert
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import Check, Solution
-from chaoskit.session.neighbours import labels
-from chaoskit.session.venue import ClusterVenue, SimVenue, Venue
+from chaoskit.session.venue import ClusterVenue, SimVenue, Venue, install
 
 SPEED = 100.0
 BASELINE_TIMEOUT = 180.0    # simulator seconds
@@ -122,10 +120,7 @@ class Run:
         return False, last
 
     def deploy(self) -> Step:
-        self.kube.create({"apiVersion": "v1", "kind": "Namespace",
-                          "metadata": {"name": self.ns, "labels": labels(self.id)}})
-        for obj in render(self.scenario, self.ns, labels(self.id)):
-            self.kube.create(obj)
+        install(self.kube, self.scenario, self.ns, self.id)
         ok = self.wait(lambda: self.all_pass(self.scenario.baseline)[0], BASELINE_TIMEOUT)
         return Step("baseline", ok, self.all_pass(self.scenario.baseline)[1])
 

@@ -25,9 +25,10 @@ from aiohttp import WSMsgType, web
 from kubernetes import client, config
 
 from chaoskit.cluster.scope import Scope, request_info
-from chaoskit.errors import ConfigError
+from chaoskit.errors import ApiError, BadRequest, ConfigError, Forbidden, ServiceUnavailable, Unauthorized
 from chaoskit.sim.apiserver import tls
 from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, grace_period, wall_iso
+from chaoskit.sim.apiserver.server import status_response
 from chaoskit.sim.clock import iso_micro
 
 TRAINEE = "trainee"
@@ -36,16 +37,10 @@ SENT = web.RequestKey("sent", int)  # the status already on the wire (0: nothing
 DROP_REQUEST = frozenset({"host", "authorization", "connection", "keep-alive", "proxy-connection", "te",
                           "trailer", "transfer-encoding", "upgrade", "content-length",
                           "impersonate-user", "impersonate-group", "impersonate-uid"})
-DROP_RESPONSE = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
-                           "trailer", "upgrade"})
+DROP_RESPONSE = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "trailer",
+                           "upgrade"})
 WS_HEADERS = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
                         "sec-websocket-protocol"})
-
-
-def status(code: int, reason: str, message: str) -> web.Response:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "code": code}
-    return web.json_response(body, status=code)
 
 
 def forbidden_message(method: str, path: str, query: str, why: str) -> str:
@@ -191,24 +186,24 @@ class AuditProxy:
     async def _answer(self, request: web.Request, body: bytes, authorized: bool) -> web.StreamResponse:
         try:
             if not authorized:
-                return status(401, "Unauthorized", "Unauthorized")
+                return status_response(Unauthorized())
             if request.path.startswith("/chaoskit/"):
-                return status(403, "Forbidden", forbidden_message(
-                    request.method, request.path, request.query_string, "chaoskit's own controls"))
+                return status_response(Forbidden(forbidden_message(
+                    request.method, request.path, request.query_string, "chaoskit's own controls")))
             if why := self.scope.refusal(request.method, request.path, request.query_string, _body_name(body)):
-                return status(403, "Forbidden", forbidden_message(
-                    request.method, request.path, request.query_string, why))
+                return status_response(Forbidden(forbidden_message(
+                    request.method, request.path, request.query_string, why)))
             if _is_upgrade(request):
                 return await self.relay_websocket(request)
             if request.headers.get("Upgrade"):
-                return status(400, "BadRequest", f"the chaoskit audit proxy relays WebSocket streams only, not "
-                                                 f"{request.headers['Upgrade']}; use kubectl 1.31 or newer")
+                return status_response(BadRequest(f"the chaoskit audit proxy relays WebSocket streams only, not "
+                                         f"{request.headers['Upgrade']}; use kubectl 1.31 or newer"))
             return await self.forward(request, body)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             if request[SENT]:
                 raise  # already answering: nothing better to send
-            return status(503, "ServiceUnavailable", f"the audit proxy cannot reach the API server at "
-                                                     f"{self.upstream.url}: {exc}")
+            return status_response(ServiceUnavailable(f"the audit proxy cannot reach the API server at "
+                                             f"{self.upstream.url}: {exc}"))
 
     async def forward(self, request: web.Request, body: bytes) -> web.StreamResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROP_REQUEST}
@@ -219,8 +214,6 @@ class AuditProxy:
             for key, value in up.headers.items():
                 if key.lower() not in DROP_RESPONSE:
                     response.headers.add(key, value)
-            if "Content-Encoding" in up.headers:
-                response.headers["Content-Encoding"] = up.headers["Content-Encoding"]
             await response.prepare(request)
             request[SENT] = up.status
             try:
@@ -242,7 +235,9 @@ class AuditProxy:
                                                      headers=headers, ssl=self.upstream.ssl, autoping=False,
                                                      max_msg_size=0)
         except aiohttp.WSServerHandshakeError as exc:
-            return status(exc.status, "Failure", f"upgrade request failed: {exc.message}")
+            failed = ApiError(f"upgrade request failed: {exc.message}")
+            failed.code, failed.reason = exc.status, "Failure"
+            return status_response(failed)
         ws = web.WebSocketResponse(protocols=(upstream.protocol,) if upstream.protocol else (), autoping=False,
                                    max_msg_size=0)
         await ws.prepare(request)

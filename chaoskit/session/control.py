@@ -35,21 +35,18 @@ def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> 
                           "'_' or '.', starting and ending with a letter or digit)")
     if access is None:
         return
-    from chaoskit.session.neighbours import node_fault_conflict, node_faults
+    from chaoskit.session.neighbours import faults_of, node_fault_conflict, node_faults
 
     if speed != 1.0 and not access.simulator:
         raise ConfigError("--speed applies to the simulator; a real cluster runs at 1x")
-    stops = [f.type for f in scenario.faults] + [e["fault"]["type"] for e in scenario.escalations]
-    if "node-not-ready" in stops and not (access.simulator or access.kind):
+    if any(ftype == "node-not-ready" for ftype, _ in faults_of(scenario)) and not (access.simulator or access.kind):
         raise ConfigError(f"scenario {scenario.id} stops a node, which chaoskit can do only on kind (docker stop) "
                           f"or the simulator; context {access.context} is neither")
     if node_faults(scenario) and not access.node_faults:
         raise SafetyError(f"scenario {scenario.id} injects node-level faults; on a cluster that is not a chaoskit "
                           f"simulator they need --allow-node-faults (context {access.context})")
     kube = access.client()
-    named = {t["name"] for t in [f.target for f in scenario.faults] + [e["fault"]["target"] for e in
-                                                                       scenario.escalations]
-             if t.get("kind") == "Node" and t.get("name")}
+    named = {t["name"] for _, t in faults_of(scenario) if t.get("kind") == "Node" and t.get("name")}
     missing = sorted(n for n in named if kube.try_get("Node", None, n) is None)
     if missing:
         raise ConfigError(f"scenario {scenario.id} targets node {', '.join(missing)}, which context "
@@ -246,7 +243,7 @@ def stop(directory: Path, wait: float = 60.0, keep_namespace: bool = False) -> d
         was_alive = False
     result = _last_teardown(directory) if was_alive else None
     if result is None or Journal(directory / "journal.jsonl").open_records():
-        kube = reconnect(directory, meta) if meta.get("namespace") else None
+        kube = reconnect(directory, meta)
         remote = meta.get("backend", "sim") != "sim"
         result = teardown(directory, kube, scenario_of(meta), float(meta.get("speed", 1.0)),
                           delete_namespace=remote and not keep_namespace).to_dict()

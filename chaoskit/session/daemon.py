@@ -15,7 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from chaoskit.catalog import catalogue, render
+from chaoskit.catalog import catalogue
 from chaoskit.checks import Memory, evaluate
 from chaoskit.cluster import Kube
 from chaoskit.errors import ChaoskitError
@@ -23,10 +23,10 @@ from chaoskit.faults import REGISTRY, Journal, Target
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import parse_duration
 from chaoskit.session.home import read_json, write_json
-from chaoskit.session.neighbours import NODE_FAULTS_LABEL, SESSION_LABEL, labels, node_fault_conflict, node_faults
+from chaoskit.session.neighbours import SESSION_LABEL, node_fault_conflict, node_faults
 from chaoskit.session.record import Record
 from chaoskit.session.teardown import teardown
-from chaoskit.session.venue import ClusterVenue, Venue, open_venue
+from chaoskit.session.venue import ClusterVenue, Venue, install, open_venue
 
 BASELINE_TIMEOUT = 300.0  # simulator seconds
 WATCH_EVERY = 5.0  # simulator seconds between remediation looks
@@ -63,12 +63,7 @@ class Daemon:
 
     def deploy(self) -> None:
         self.venue.trainee_kubeconfig(self.dir / "kubeconfig", self.ns)
-        marks = labels(self.meta["id"])
-        if node_faults(self.scenario):
-            marks[NODE_FAULTS_LABEL] = "true"
-        self.kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.ns, "labels": marks}})
-        for obj in render(self.scenario, self.ns, labels(self.meta["id"])):
-            self.kube.create(obj)
+        install(self.kube, self.scenario, self.ns, self.meta["id"], node_faults(self.scenario))
         deadline = time.monotonic() + BASELINE_TIMEOUT / self.speed
         while time.monotonic() < deadline:
             if all(evaluate(self.kube, self.ns, c).ok for c in self.scenario.baseline):

@@ -4,7 +4,7 @@ faults hit everyone on the cluster, so they wait until a session has the cluster
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chaoskit.errors import SafetyError
 
@@ -22,10 +22,14 @@ def labels(session: str) -> dict[str, str]:
     return {MANAGED_BY: "chaoskit", SESSION_LABEL: session}
 
 
+def faults_of(scenario: Scenario) -> list[tuple[str, dict[str, Any]]]:
+    """(type, target) of every fault a session may inject: the timeline's and the escalations'."""
+    return [(f.type, f.target) for f in scenario.faults] + \
+        [(e["fault"]["type"], e["fault"]["target"]) for e in scenario.escalations]
+
+
 def node_faults(scenario: Scenario) -> bool:
-    kinds = [f.target.get("kind") for f in scenario.faults]
-    kinds += [e["fault"]["target"].get("kind") for e in scenario.escalations]
-    return "Node" in kinds
+    return any(target.get("kind") == "Node" for _, target in faults_of(scenario))
 
 
 def active_sessions(kube: Kube, session: str) -> dict[str, bool]:

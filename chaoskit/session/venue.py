@@ -13,10 +13,13 @@ from typing import Any, Protocol
 
 import yaml
 
+from chaoskit.catalog import render
 from chaoskit.cluster import Kube, KubeError, connect
 from chaoskit.cluster.access import Access, simulator_identity
 from chaoskit.cluster.proxy import AuditProxy, Upstream
 from chaoskit.cluster.scope import Scope
+from chaoskit.scenario import Scenario
+from chaoskit.session.neighbours import NODE_FAULTS_LABEL, labels
 from chaoskit.sim.apiserver.embedded import EmbeddedServer
 from chaoskit.sim.cluster import ClusterConfig
 
@@ -103,6 +106,16 @@ class ClusterVenue:
 
     def stop(self) -> None:
         self.proxy.stop()
+
+
+def install(kube: Kube, scenario: Scenario, namespace: str, session: str, node_faults: bool = False) -> None:
+    """The session's namespace and the scenario's objects, all carrying chaoskit's labels."""
+    marks = labels(session)
+    if node_faults:
+        marks[NODE_FAULTS_LABEL] = "true"
+    kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": marks}})
+    for obj in render(scenario, namespace, labels(session)):
+        kube.create(obj)
 
 
 def open_venue(directory: Path, meta: dict[str, Any]) -> Venue:

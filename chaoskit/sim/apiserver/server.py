@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound
+from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound, Unauthorized
 from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources
 from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, grace_period, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
@@ -99,11 +99,8 @@ class ApiServer:
         request[USER] = user or ""
         try:
             if not user:
-                response: web.StreamResponse = web.json_response(
-                    {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                     "message": "Unauthorized", "reason": "Unauthorized", "code": 401}, status=401)
-            else:
-                response = await handler(request)
+                raise Unauthorized()
+            response = await handler(request)
         except ApiError as err:
             response = status_response(err)
         except (ConnectionResetError, asyncio.CancelledError):
