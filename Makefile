@@ -19,10 +19,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q --durations=25
+	$(MAKE) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check chaoskit tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/sim_bench.py

@@ -16,9 +16,8 @@ from chaoskit.faults import REGISTRY
 from chaoskit.runbook import load_runbooks
 from chaoskit.scenario import Problem, Scenario, ScenarioError, load_file
 from chaoskit.scenario.causes import taxonomy
-from chaoskit.scenario.loader import scenario_dirs
+from chaoskit.scenario.loader import builtin_dir, scenario_dirs
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "scenarios" / "templates"
 SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"}
 
@@ -26,7 +25,7 @@ CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "Per
 def render(scenario: Scenario, namespace: str, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The scenario's objects for ``namespace`` (templates never name one themselves), each carrying
     ``labels`` besides its own (chaoskit marks what it creates with its name and the session id)."""
-    loader = jinja2.FileSystemLoader([str(scenario.path.parent / "templates"), str(TEMPLATES)])
+    loader = jinja2.FileSystemLoader([str(scenario.path.parent / "templates"), str(builtin_dir() / "templates")])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     objects: list[dict[str, Any]] = []
     for manifest in scenario.manifests:

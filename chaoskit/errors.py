@@ -1,32 +1,32 @@
 """The one exception tree of chaoskit.
 
 Every error chaoskit raises on purpose derives from :class:`ChaoskitError`; third-party
-errors are converted where they enter (the CLI turns any ``ChaoskitError`` into a one-line
-message and a non-zero exit code)::
+errors are converted where they enter (the Kubernetes client's in ``chaoskit.cluster.kube``),
+and the CLI turns any ``ChaoskitError`` into a one-line message and a non-zero exit code::
 
     ChaoskitError
-    ├── ConfigError            bad user input outside the cluster (flags, files)
+    ├── ConfigError            bad user input outside the cluster (flags, files, state on disk)
+    │   └── StateError         a file chaoskit wrote and reads back is missing, corrupt or forged
     ├── SafetyError            chaoskit refuses to touch something: a context the guard does not
     │                          accept, a write outside the session's namespace, a node fault not allowed
-    └── ApiError               a Kubernetes API answer that is not a success; carries a
-        │                      ``Status`` object worded as the real API server words it
-        ├── BadRequest         400
-        ├── Unauthorized       401
-        ├── Forbidden          403
-        ├── NotFound           404
-        ├── Conflict           409 (reason Conflict: stale resourceVersion)
-        │   └── AlreadyExists  409 (reason AlreadyExists)
-        ├── Gone               410 (watch resourceVersion too old)
-        ├── Invalid            422 (field errors, with ``details.causes``)
-        ├── InternalError      500
-        └── ServiceUnavailable 503
+    └── KubeError              a Kubernetes API answer that is not a success (``code``, ``reason``,
+        │                      the server's message), or no answer at all
+        ├── UnreachableError   no answer: the API server cannot be reached (code 0)
+        ├── BadRequestError    400
+        ├── UnauthorizedError  401
+        ├── ForbiddenError     403
+        ├── NotFoundError      404
+        ├── ConflictError      409 (a stale resourceVersion, or AlreadyExists)
+        ├── GoneError          410
+        ├── InvalidError       422 (field errors)
+        └── ServerError        5xx
 
-This module imports nothing from chaoskit, so every layer, the simulator included, may use it.
+Callers catch by class (``except NotFoundError``), never by comparing codes. The *server's*
+vocabulary for answering a request (``Status`` objects) is ``chaoskit.kube.status``; the
+simulator speaks only that one.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 
 class ChaoskitError(Exception):
@@ -37,131 +37,70 @@ class ConfigError(ChaoskitError):
     """Bad user input: a flag, a file or an environment value."""
 
 
+class StateError(ConfigError):
+    """A file chaoskit wrote itself (a session's record, journal, clock, snapshot) cannot be trusted."""
+
+
 class SafetyError(ChaoskitError):
     """chaoskit refused an action that could harm a cluster it was not allowed to harm."""
 
 
-class ApiError(ChaoskitError):
-    """A non-success Kubernetes API answer, shaped as a ``Status`` object."""
+class KubeError(ChaoskitError):
+    """An API answer that is not a success, carrying the server's Status (code 0: no answer)."""
 
-    code = 500
-    reason = "InternalError"
+    code = 0
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, reason: str = "", code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.details = details
+        self.reason = reason
+        if code is not None:
+            self.code = code
 
-    def status(self) -> dict[str, Any]:
-        """The ``Status`` object a real API server would send for this error."""
-        body: dict[str, Any] = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
-        }
-        if self.details is not None:
-            body["details"] = self.details
-        return body
+    @staticmethod
+    def of(code: int, reason: str, message: str) -> KubeError:
+        """The class for this answer: 404 is a NotFoundError, any 5xx a ServerError, and so on."""
+        cls = _BY_CODE.get(code) or (ServerError if code >= 500 else KubeError)
+        return cls(message, reason, code)
 
 
-class BadRequest(ApiError):
+class UnreachableError(KubeError):
+    """The API server gave no answer at all (connection refused, TLS failure, timeout)."""
+
+
+class BadRequestError(KubeError):
     code = 400
-    reason = "BadRequest"
 
 
-class Unauthorized(ApiError):
+class UnauthorizedError(KubeError):
     code = 401
-    reason = "Unauthorized"
-
-    def __init__(self) -> None:
-        super().__init__("Unauthorized")
 
 
-class Forbidden(ApiError):
+class ForbiddenError(KubeError):
     code = 403
-    reason = "Forbidden"
 
 
-class NotFound(ApiError):
+class NotFoundError(KubeError):
     code = 404
-    reason = "NotFound"
 
 
-class Conflict(ApiError):
+class ConflictError(KubeError):
     code = 409
-    reason = "Conflict"
 
 
-class AlreadyExists(Conflict):
-    reason = "AlreadyExists"
-
-
-class Gone(ApiError):
+class GoneError(KubeError):
     code = 410
-    reason = "Expired"
 
 
-class Invalid(ApiError):
+class InvalidError(KubeError):
     code = 422
-    reason = "Invalid"
 
 
-class InternalError(ApiError):
+class ServerError(KubeError):
     code = 500
-    reason = "InternalError"
 
 
-class ServiceUnavailable(ApiError):
-    code = 503
-    reason = "ServiceUnavailable"
-
-
-def _details(kind_plural: str, name: str, group: str = "", kind: str | None = None) -> dict[str, Any]:
-    details: dict[str, Any] = {"name": name, "kind": kind or kind_plural}
-    if group:
-        details["group"] = group
-    return details
-
-
-def not_found(plural: str, name: str, group: str = "") -> NotFound:
-    """``pods "x" not found`` as the API server words it."""
-    qualified = f"{plural}.{group}" if group else plural
-    return NotFound(f'{qualified} "{name}" not found', _details(plural, name, group))
-
-
-def already_exists(plural: str, name: str, group: str = "") -> AlreadyExists:
-    qualified = f"{plural}.{group}" if group else plural
-    return AlreadyExists(f'{qualified} "{name}" already exists', _details(plural, name, group))
-
-
-def conflict(plural: str, name: str, group: str = "") -> Conflict:
-    qualified = f"{plural}.{group}" if group else plural
-    return Conflict(
-        f'Operation cannot be fulfilled on {qualified} "{name}": the object has been modified; '
-        "please apply your changes to the latest version and try again",
-        _details(plural, name, group),
-    )
-
-
-def invalid(kind: str, name: str, causes: list[tuple[str, str, str]], group: str = "") -> Invalid:
-    """A 422 with field causes; each cause is (reason, field, message).
-
-    The message lists the causes the way apimachinery's ``ToAggregate`` does:
-    one cause inline, several inside ``[...]`` joined by ", ".
-    """
-    qualified = f"{kind}.{group}" if group else kind
-    texts = [f"{field}: {msg}" for _, field, msg in causes]
-    joined = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
-    details = {
-        "name": name,
-        "group": group,
-        "kind": kind,
-        "causes": [{"reason": r, "message": m, "field": f} for r, f, m in causes],
-    }
-    if not group:
-        del details["group"]
-    return Invalid(f'{qualified} "{name}" is invalid: {joined}', details)
+_BY_CODE: dict[int, type[KubeError]] = {
+    400: BadRequestError, 401: UnauthorizedError, 403: ForbiddenError, 404: NotFoundError, 409: ConflictError,
+    410: GoneError, 422: InvalidError,
+}

@@ -60,7 +60,7 @@ class SimServer:
 
 
 def start_server(state_dir: Path, speed: float = 20.0, extra: tuple[str, ...] = ()) -> SimServer:
-    proc = subprocess.Popen([sys.executable, "-m", "chaoskit.cli", "sim", "serve", "--port", "0", "--state-dir",
+    proc = subprocess.Popen([sys.executable, "-m", "chaoskit", "sim", "serve", "--port", "0", "--state-dir",
                              str(state_dir), "--speed", str(speed), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -91,10 +91,11 @@ class ThreadServer:
 
         from aiohttp import web
 
+        from chaoskit.kube import tls
+        from chaoskit.kube.audit import AuditLog
+        from chaoskit.kube.identity import TRAINEE
         from chaoskit.sim import Cluster
-        from chaoskit.sim.apiserver import tls
-        from chaoskit.sim.apiserver.audit import AuditLog
-        from chaoskit.sim.apiserver.server import TRAINEE, ApiServer, ssl_context
+        from chaoskit.sim.apiserver.server import ApiServer, ssl_context
 
         self.state_dir = state_dir
         certs = tls.make_certs()

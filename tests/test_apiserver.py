@@ -15,10 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chaoskit.kube.audit import AuditLog
+from chaoskit.kube.identity import SYSTEM, TRAINEE
 from chaoskit.sim import Cluster
-from chaoskit.sim.apiserver.audit import AuditLog
 from chaoskit.sim.apiserver.patch import apply, merge_patch, strategic_merge
-from chaoskit.sim.apiserver.server import SYSTEM, TRAINEE, ApiServer
+from chaoskit.sim.apiserver.server import ApiServer
 
 TOKEN = "trainee-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}

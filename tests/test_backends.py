@@ -21,8 +21,10 @@ from kube import SimServer, start_server
 from test_session import CHAOSKIT, SEVEN, Session, assert_good, assert_wrong, good_and_wrong
 
 from chaoskit.cluster.access import refusal
-from chaoskit.cluster.scope import Scope, request_info
+from chaoskit.cluster.scope import Scope
 from chaoskit.errors import ConfigError
+from chaoskit.kube.requestinfo import canonical, request_info
+from chaoskit.scenario.loader import builtin_dir
 
 # ---------------------------------------------------------------------- fixtures
 
@@ -96,7 +98,7 @@ def home(tmp_path: Path) -> Iterator[Path]:
 ])
 def test_request_info_reads_paths_as_the_api_server_does(method: str, path: str, query: str,
                                                         expect: tuple[str, ...]) -> None:
-    info = request_info(method, path, query)
+    info = request_info(canonical(method, f"{path}?{query}" if query else path))
     assert info.resource_request
     assert (info.verb, info.group, info.resource, info.subresource, info.namespace, info.name) == expect
 
@@ -117,7 +119,7 @@ def test_request_info_reads_paths_as_the_api_server_does(method: str, path: str,
 ])
 def test_scope_allows_writes_only_inside_the_session(method: str, path: str, body: str, nodes: bool,
                                                      refused: str) -> None:
-    why = Scope(frozenset({"shop"}), nodes=nodes).refusal(method, path, "", body)
+    why = Scope(frozenset({"shop"}), nodes=nodes).refusal(canonical(method, path), body)
     assert why.startswith(refused) if refused else why == ""
 
 
@@ -209,7 +211,7 @@ def test_a_node_the_cluster_lacks_is_refused_at_start(served: SimServer, home: P
     """kind names nodes after the cluster: a scenario naming game-worker fails fast on 'chaoskit'."""
     import shutil
 
-    root = Path(__file__).resolve().parents[1] / "scenarios"
+    root = builtin_dir()
     folder = home / "extra"
     shutil.copytree(root / "templates", folder / "templates")
     data = yaml.safe_load((root / "node-not-ready.yaml").read_text())
@@ -358,8 +360,8 @@ def test_audit_proxy_streams_and_refuses(served: SimServer, sim: SimServer, tmp_
     lines = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
     assert {r["user"] for r in lines} == {"trainee"}
     seen = {(r["verb"], r["resource"], r["subresource"], r["code"]) for r in lines}
-    assert {("list", "pods", "", 200), ("get", "pods", "exec", 101), ("watch", "pods", "", 200),
-            ("get", "pods", "portforward", 101), ("get", "pods", "log", 200), ("delete", "pods", "", 403)} <= seen
+    assert {("list", "pods", "", 200), ("create", "pods", "exec", 101), ("watch", "pods", "", 200),
+            ("create", "pods", "portforward", 101), ("get", "pods", "log", 200), ("delete", "pods", "", 403)} <= seen
     assert all(r["kubectlCommand"].startswith("kubectl ") for r in lines if r["resource"] == "pods")
 
 

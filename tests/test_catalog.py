@@ -13,9 +13,10 @@ from chaoskit.catalog import catalogue, render, validate_paths
 from chaoskit.cli import main
 from chaoskit.runbook import load_runbooks
 from chaoskit.scenario.causes import taxonomy
+from chaoskit.scenario.loader import builtin_dir
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = builtin_dir()
 CORE = {"oom-killed", "bad-image", "liveness-probe", "readiness-probe", "node-taint", "deleted-pods",
         "broken-selector"}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chaoskit.cli import friendly, main
+from chaoskit.cli import main
 from chaoskit.errors import ConfigError
 
 
@@ -24,12 +24,17 @@ def test_demo_plays_a_whole_session(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_errors_are_one_line_without_traceback() -> None:
     import click
 
-    @click.command()
-    @friendly
+    from chaoskit.cli.group import ChaoskitGroup
+
+    @click.group(cls=ChaoskitGroup)
+    def group() -> None:
+        """A group with one broken command."""
+
+    @group.command()
     def broken() -> None:
         raise ConfigError("speed must be positive, got 0")
 
-    result = CliRunner().invoke(broken, [])
+    result = CliRunner().invoke(group, ["broken"])
     assert result.exit_code == 1
     assert result.stderr == "error: speed must be positive, got 0\n"
     assert "Traceback" not in result.output

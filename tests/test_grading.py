@@ -198,7 +198,7 @@ def test_every_shipped_scenario_is_gradable(sid: str) -> None:
 
 def test_trainee_identity_matches_the_simulator() -> None:
     from chaoskit.grading.activity import TRAINEE_USER
-    from chaoskit.sim.apiserver.server import SYSTEM, TRAINEE
+    from chaoskit.kube.identity import SYSTEM, TRAINEE
 
     assert TRAINEE_USER == TRAINEE and SYSTEM != TRAINEE
 

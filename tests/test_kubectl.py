@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from kube import SimServer
 
-from chaoskit.sim.apiserver.audit import read as read_audit
+from chaoskit.kube.audit import read as read_audit
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kube import ThreadServer
 
-from chaoskit.errors import BadRequest
+from chaoskit.kube.status import BadRequest
 from chaoskit.sim.apiserver import protobuf
 
 CREATES = [

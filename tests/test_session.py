@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from chaoskit.scenario.loader import builtin_dir
 from tests.kube import kubectl_path
 
 CHAOSKIT = str(Path(sys.executable).parent / "chaoskit")
@@ -276,7 +277,7 @@ def short_scenario(tmp: Path) -> Path:
 
     import yaml
 
-    root = Path(__file__).resolve().parents[1] / "scenarios"
+    root = builtin_dir()
     folder = tmp / "extra"
     shutil.copytree(root / "templates", folder / "templates")
     data = yaml.safe_load((root / "oom-killed.yaml").read_text())

@@ -32,7 +32,7 @@ def test_oom_killed_then_crashloop_with_growing_backoff(cluster: Cluster) -> Non
     assert state["restartCount"] == 3
     assert state["lastState"]["terminated"]["reason"] == "OOMKilled"
     finished = state["lastState"]["terminated"]["finishedAt"]
-    from chaoskit.sim.clock import parse_iso
+    from chaoskit.kube.times import parse_iso
 
     cluster.advance(parse_iso(finished) + 20 - cluster.now)
     r = row(cluster, p)
@@ -257,7 +257,7 @@ def test_node_not_ready_then_eviction_after_300s(cluster: Cluster) -> None:
 
     assert node_status_text(node) == "NotReady"
     assert all(row(cluster, v)["READY"] == "0/1" for v in victims)
-    from chaoskit.sim.clock import parse_iso
+    from chaoskit.kube.times import parse_iso
 
     added = parse_iso(next(t["timeAdded"] for t in node["spec"]["taints"] if t["effect"] == "NoExecute"))
     cluster.advance(added + 299 - cluster.now)  # default tolerationSeconds is 300: not yet

@@ -358,7 +358,7 @@ def test_cronjob_forbid_and_suspend(cluster: Cluster) -> None:
     assert len(cluster.store.list("Job", "default")) == count
     import pytest as _pytest
 
-    from chaoskit.errors import Invalid
+    from chaoskit.kube.status import Invalid
 
     bad = dict(cj, metadata={"name": "bad", "namespace": "default"})
     bad["spec"] = dict(cj["spec"], schedule="every tuesday")

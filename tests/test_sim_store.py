@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import deployment, pod
 
-from chaoskit.errors import AlreadyExists, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound
+from chaoskit.kube.status import AlreadyExists, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound
 from chaoskit.sim import Cluster
 from chaoskit.sim.clock import Loop
 from chaoskit.sim.ids import Ids

@@ -7,9 +7,9 @@ from helpers import deployment
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chaoskit.errors import ConfigError
 from chaoskit.sim import Cluster
 from chaoskit.sim.clock import Loop
+from chaoskit.sim.errors import SimError
 from chaoskit.sim.kubelet import images
 from chaoskit.sim.kubelet.agent import go_duration
 from chaoskit.sim.kubelet.shell import Env, Sleep, drain, run_script
@@ -104,7 +104,7 @@ def test_runner_follows_wall_time_times_speed() -> None:
     wall[0] += 1.0
     runner.tick()
     assert fired == [30.0] and loop.now == 30.0
-    with pytest.raises(ConfigError):
+    with pytest.raises(SimError):
         Runner(loop, speed=0)
 
 

@@ -4,6 +4,7 @@ The same code drives the simulator and a real cluster; simulator-only controls (
 kubelet) go through chaoskit's system identity, see :meth:`Kube.set_kubelet`.
 """
 
-from chaoskit.cluster.kube import Kube, KubeError, connect
+from chaoskit.cluster.kube import Kube, connect
+from chaoskit.errors import KubeError
 
 __all__ = ["Kube", "KubeError", "connect"]

@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 
 from kubernetes import config
 
-from chaoskit.cluster.kube import Kube, KubeError, connect
+from chaoskit.cluster.kube import Kube, connect
 from chaoskit.cluster.nodes import KindNodes, NoNodes, SimulatorNodes
 from chaoskit.cluster.scope import Scope
-from chaoskit.errors import ConfigError, SafetyError
+from chaoskit.errors import ConfigError, KubeError, SafetyError
+from chaoskit.kube.identity import IDENTITY_KIND, IDENTITY_PATH
 
 BACKENDS = ("sim", "kind", "kube")
-IDENTITY_PATH = "/chaoskit/v1/identity"
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def simulator_identity(kube: Kube) -> dict[str, Any] | None:
         found = kube.request("GET", IDENTITY_PATH)
     except (KubeError, ValueError):
         return None
-    return found if isinstance(found, dict) and found.get("kind") == "ChaoskitSimulator" else None
+    return found if isinstance(found, dict) and found.get("kind") == IDENTITY_KIND else None
 
 
 def resolve(backend: str, context: str | None = None, kubeconfig: Path | None = None,

@@ -6,7 +6,9 @@ Objects travel as plain JSON dicts (what the API serves); ``ApiException`` is co
 
 from __future__ import annotations
 
+import contextlib
 import json
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ from kubernetes.client.rest import ApiException
 
 from chaoskit.cluster.nodes import NodeControl, SimulatorNodes
 from chaoskit.cluster.scope import Scope
-from chaoskit.errors import ApiError, ConfigError, SafetyError
+from chaoskit.errors import ConfigError, KubeError, NotFoundError, SafetyError, UnreachableError
+from chaoskit.kube.requestinfo import canonical
 
 Obj = dict[str, Any]
 
@@ -31,15 +34,6 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "DaemonSet": ("/apis/apps/v1", "daemonsets", True), "Job": ("/apis/batch/v1", "jobs", True),
     "CronJob": ("/apis/batch/v1", "cronjobs", True),
 }
-
-
-class KubeError(ApiError):
-    """An API answer that is not a success, carrying the server's Status."""
-
-    def __init__(self, code: int, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
 
 
 @dataclass
@@ -74,8 +68,8 @@ class Kube:
         use = api or self.api
         if self.scope is not None:
             body_name = (body.get("metadata") or {}).get("name", "") if isinstance(body, dict) else ""
-            why = self.scope.refusal(method, path, "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-                                     body_name)
+            why = self.scope.refusal(canonical(method, urllib.parse.quote(path) + (
+                "?" + urllib.parse.urlencode(query) if query else "")), body_name)
             if why:
                 raise SafetyError(f"chaoskit refused {method} {path}: {why}")
         try:
@@ -90,8 +84,8 @@ class Kube:
         except ApiException as exc:
             raise _convert(exc) from None
         except urllib3.exceptions.HTTPError as exc:
-            raise KubeError(0, "Unreachable", f"cannot reach the API server at {use.configuration.host}: "
-                            f"{_reason(exc)}") from None
+            raise UnreachableError(f"cannot reach the API server at {use.configuration.host}: {_reason(exc)}",
+                                   "Unreachable") from None
         raw = response.data
         return json.loads(raw) if raw else None
 
@@ -103,10 +97,8 @@ class Kube:
     def try_get(self, kind: str, namespace: str | None, name: str) -> Obj | None:
         try:
             return self.get(kind, namespace, name)
-        except KubeError as err:
-            if err.code == 404:
-                return None
-            raise
+        except NotFoundError:
+            return None
 
     def items(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[Obj]:
         query = {"labelSelector": selector} if selector else None
@@ -132,11 +124,8 @@ class Kube:
         body: Obj = {"propagationPolicy": "Background"}
         if grace is not None:
             body["gracePeriodSeconds"] = grace
-        try:
+        with contextlib.suppress(NotFoundError):  # already gone: what a delete wants
             self.request("DELETE", self.path(kind, namespace, name), body)
-        except KubeError as err:
-            if err.code != 404:
-                raise
 
     def proxy_get(self, namespace: str, service: str, port: int, path: str = "/") -> tuple[int, str]:
         """GET through the API server's service proxy: (status, body); 503 when nothing answers."""
@@ -177,8 +166,8 @@ def _convert(exc: ApiException) -> KubeError:
         status = json.loads(exc.body or "{}")
     except ValueError:
         status = {}
-    return KubeError(int(exc.status or 0), str(status.get("reason", exc.reason or "")),
-                     str(status.get("message", exc.reason or "request failed")))
+    return KubeError.of(int(exc.status or 0), str(status.get("reason", exc.reason or "")),
+                        str(status.get("message", exc.reason or "request failed")))
 
 
 def connect(kubeconfig: Path | None, system_kubeconfig: Path | None = None, context: str | None = None) -> Kube:

@@ -23,16 +23,26 @@ from types import TracebackType
 import aiohttp
 from aiohttp import WSMsgType, web
 from kubernetes import client, config
+from yarl import URL
 
-from chaoskit.cluster.scope import Scope, request_info
-from chaoskit.errors import ApiError, BadRequest, ConfigError, Forbidden, ServiceUnavailable, Unauthorized
-from chaoskit.sim.apiserver import tls
-from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, grace_period, wall_iso
-from chaoskit.sim.apiserver.server import status_response
-from chaoskit.sim.clock import iso_micro
+from chaoskit.cluster.scope import Scope
+from chaoskit.errors import ConfigError
+from chaoskit.kube import tls
+from chaoskit.kube.audit import AuditLog, AuditRecord, grace_period, wall_iso
+from chaoskit.kube.identity import CONTROL_PREFIX, TRAINEE
+from chaoskit.kube.requestinfo import Canonical, RequestInfo, canonical, request_info
+from chaoskit.kube.status import (
+    BadRequest,
+    Forbidden,
+    ServiceUnavailable,
+    StatusError,
+    Unauthorized,
+    status_response,
+)
+from chaoskit.kube.times import iso_micro
 
-TRAINEE = "trainee"
 SENT = web.RequestKey("sent", int)  # the status already on the wire (0: nothing yet)
+CANONICAL = web.RequestKey("canonical", Canonical)
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself.
 DROP_REQUEST = frozenset({"host", "authorization", "connection", "keep-alive", "proxy-connection", "te",
                           "trailer", "transfer-encoding", "upgrade", "content-length",
@@ -43,12 +53,11 @@ WS_HEADERS = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-webso
                         "sec-websocket-protocol"})
 
 
-def forbidden_message(method: str, path: str, query: str, why: str) -> str:
+def forbidden_message(info: RequestInfo, why: str) -> str:
     """RBAC's wording (``pods "x" is forbidden: User "trainee" cannot delete resource ...``), with the
     reason appended the way a webhook authorizer's reason is."""
-    info = request_info(method, path, query)
     if not info.resource_request:
-        return f'forbidden: User "{TRAINEE}" cannot {method.lower()} path "{path}": {why}'
+        return f'forbidden: User "{TRAINEE}" cannot {info.verb} path "{info.path}": {why}'
     what = f'{info.resource} "{info.name}"' if info.name and info.resource != "namespaces" else info.resource
     resource = f"{info.resource}/{info.subresource}" if info.subresource else info.resource
     where = f'in the namespace "{info.namespace}"' if info.namespace and info.resource != "namespaces" \
@@ -187,28 +196,35 @@ class AuditProxy:
         try:
             if not authorized:
                 return status_response(Unauthorized())
-            if request.path.startswith("/chaoskit/"):
-                return status_response(Forbidden(forbidden_message(
-                    request.method, request.path, request.query_string, "chaoskit's own controls")))
-            if why := self.scope.refusal(request.method, request.path, request.query_string, _body_name(body)):
-                return status_response(Forbidden(forbidden_message(
-                    request.method, request.path, request.query_string, why)))
+            # One spelling of the request from here on: authorised, audited and forwarded as is.
+            req = request[CANONICAL] = canonical(request.method, request.raw_path)
+            info = request_info(req)
+            if req.path.startswith(CONTROL_PREFIX):
+                return status_response(Forbidden(forbidden_message(info, "chaoskit's own controls")))
+            if why := self.scope.refusal(req, _body_name(body)):
+                return status_response(Forbidden(forbidden_message(info, why)))
             if _is_upgrade(request):
-                return await self.relay_websocket(request)
+                return await self.relay_websocket(request, req)
             if request.headers.get("Upgrade"):
                 return status_response(BadRequest(f"the chaoskit audit proxy relays WebSocket streams only, not "
-                                         f"{request.headers['Upgrade']}; use kubectl 1.31 or newer"))
-            return await self.forward(request, body)
+                                                  f"{request.headers['Upgrade']}; use kubectl 1.31 or newer"))
+            return await self.forward(request, req, body)
+        except StatusError as err:
+            return status_response(err)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             if request[SENT]:
                 raise  # already answering: nothing better to send
             return status_response(ServiceUnavailable(f"the audit proxy cannot reach the API server at "
-                                             f"{self.upstream.url}: {exc}"))
+                                                      f"{self.upstream.url}: {exc}"))
 
-    async def forward(self, request: web.Request, body: bytes) -> web.StreamResponse:
+    def _url(self, req: Canonical) -> URL:
+        """The upstream URL, taken as already encoded so that nothing re-normalises it."""
+        return URL(self.upstream.url + req.target, encoded=True)
+
+    async def forward(self, request: web.Request, req: Canonical, body: bytes) -> web.StreamResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROP_REQUEST}
         headers.update(self.upstream.headers())
-        async with self.session.request(request.method, self.upstream.url + request.path_qs, headers=headers,
+        async with self.session.request(req.method, self._url(req), headers=headers,
                                         data=body or None, ssl=self.upstream.ssl, allow_redirects=False) as up:
             response = web.StreamResponse(status=up.status, reason=up.reason)
             for key, value in up.headers.items():
@@ -224,20 +240,18 @@ class AuditProxy:
                 pass  # one side hung up; the other is closed by leaving this block
             return response
 
-    async def relay_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def relay_websocket(self, request: web.Request, req: Canonical) -> web.StreamResponse:
         """exec, attach, port-forward: connect upstream first, answer with the subprotocol it chose."""
         protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in DROP_REQUEST and k.lower() not in WS_HEADERS}
         headers.update(self.upstream.headers())
         try:
-            upstream = await self.session.ws_connect(self.upstream.url + request.path_qs, protocols=protocols,
+            upstream = await self.session.ws_connect(self._url(req), protocols=protocols,
                                                      headers=headers, ssl=self.upstream.ssl, autoping=False,
                                                      max_msg_size=0)
         except aiohttp.WSServerHandshakeError as exc:
-            failed = ApiError(f"upgrade request failed: {exc.message}")
-            failed.code, failed.reason = exc.status, "Failure"
-            return status_response(failed)
+            return status_response(UpgradeFailed(exc.status, f"upgrade request failed: {exc.message}"))
         ws = web.WebSocketResponse(protocols=(upstream.protocol,) if upstream.protocol else (), autoping=False,
                                    max_msg_size=0)
         await ws.prepare(request)
@@ -248,7 +262,10 @@ class AuditProxy:
         return ws
 
     def audit(self, request: web.Request, body: bytes, code: int, user: str, started: float) -> None:
-        info = request_info(request.method, request.path, request.query_string)
+        """The request's line, naming what it really addressed (its canonical form; a request
+        refused before it had one is recorded by its method and raw target only)."""
+        req = request.get(CANONICAL)
+        info = request_info(req) if req is not None else RequestInfo(False, request.method.lower())
         grace = None
         if request.method == "DELETE":
             grace = grace_period(body, request.query.get("gracePeriodSeconds"))
@@ -259,7 +276,18 @@ class AuditProxy:
             kubectlSession=request.headers.get("Kubectl-Session", ""), verb=info.verb, resource=info.resource,
             subresource=info.subresource, namespace="" if info.resource == "namespaces" else info.namespace,
             name=info.name, code=code, latencyMs=round((time.perf_counter() - started) * 1000, 3),
-            method=request.method, uri=request.path_qs, gracePeriodSeconds=grace))
+            method=request.method, uri=req.target if req is not None else request.raw_path,
+            gracePeriodSeconds=grace))
+
+
+class UpgradeFailed(StatusError):
+    """The upstream refused a WebSocket upgrade: its status, passed on."""
+
+    reason = "Failure"
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 async def _pump(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,

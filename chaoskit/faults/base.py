@@ -12,8 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from chaoskit.cluster import Kube, KubeError
-from chaoskit.errors import ConfigError
+from chaoskit.cluster import Kube
+from chaoskit.errors import ConfigError, ConflictError, InvalidError
 from chaoskit.faults import pointer
 from chaoskit.faults.journal import Journal, Record
 
@@ -211,13 +211,11 @@ def revert(kube: Kube, journal: Journal) -> Outcome:
     for records in groups.values():
         try:
             _undo(kube, records)
-        except KubeError as err:
-            if err.code in (409, 422):  # a field moved between our read and our write
-                for record in records:
-                    journal.mark(record, "skipped", "left as is: changed during revert")
-                    outcome.skipped.append(f"{_label(record)}: changed during revert")
-                continue
-            raise
+        except (ConflictError, InvalidError):  # a field moved between our read and our write
+            for record in records:
+                journal.mark(record, "skipped", "left as is: changed during revert")
+                outcome.skipped.append(f"{_label(record)}: changed during revert")
+            continue
         for record in records:
             journal.mark(record, "reverted")
             outcome.restored.append(_label(record))

@@ -9,7 +9,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-TRAINEE_USER = "trainee"  # the simulator's trainee identity (chaoskit.sim.apiserver.server.TRAINEE)
+from chaoskit.kube.identity import TRAINEE
+
+TRAINEE_USER = TRAINEE
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 Record = Mapping[str, Any]
 

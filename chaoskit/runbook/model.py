@@ -5,6 +5,7 @@ API audit log, so grading can tell which investigation steps a trainee took."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ import yaml
 
 from chaoskit.errors import ConfigError
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "runbooks"
 REQUIRED = ("id", "title", "symptoms", "causes", "steps", "remediations", "verification", "sources")
 
 
@@ -65,9 +65,14 @@ def parse(path: Path) -> Runbook:
                    body.strip(), path)
 
 
-def load_runbooks(directory: Path = BUILTIN_DIR) -> dict[str, Runbook]:
+def builtin_dir() -> Path:
+    """The runbooks that ship inside the package."""
+    return Path(str(resources.files("chaoskit.runbook") / "builtin"))
+
+
+def load_runbooks(directory: Path | None = None) -> dict[str, Runbook]:
     books = {}
-    for path in sorted(directory.glob("*.md")):
+    for path in sorted((directory or builtin_dir()).glob("*.md")):
         book = parse(path)
         if book.id in books:
             raise RunbookError(f"{path}: duplicate runbook id {book.id!r}")

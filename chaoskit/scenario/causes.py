@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import yaml
 
@@ -20,6 +20,6 @@ class Cause:
 
 @lru_cache(maxsize=1)
 def taxonomy() -> dict[str, Cause]:
-    data = yaml.safe_load((Path(__file__).with_name("causes.yaml")).read_text(encoding="utf-8"))
+    data = yaml.safe_load((resources.files("chaoskit.scenario") / "causes.yaml").read_text(encoding="utf-8"))
     return {c["id"]: Cause(c["id"], c["title"], c["explanation"], tuple(c.get("related") or ()),
                            tuple(c.get("synonyms") or ())) for c in data}

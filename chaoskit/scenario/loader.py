@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,6 @@ from jsonschema import Draft202012Validator
 from chaoskit.errors import ConfigError
 from chaoskit.scenario.model import Scenario
 from chaoskit.scenario.schema import SCHEMA
-
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,14 @@ def load_file(path: Path) -> tuple[Scenario | None, dict[str, int], list[Problem
     return Scenario.from_dict(data, path), lines, []
 
 
+def builtin_dir() -> Path:
+    """The scenarios that ship inside the package (a real folder: chaoskit is installed unzipped)."""
+    return Path(str(resources.files("chaoskit.scenario") / "builtin"))
+
+
 def scenario_dirs(extra: tuple[Path, ...] = ()) -> list[Path]:
     """Built-in scenarios, then CHAOSKIT_SCENARIOS (os.pathsep-separated), then --scenarios DIRs."""
-    dirs = [BUILTIN_DIR]
+    dirs = [builtin_dir()]
     env = os.environ.get("CHAOSKIT_SCENARIOS", "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
     return dirs + list(extra)

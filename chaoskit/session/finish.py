@@ -22,13 +22,13 @@ from chaoskit.grading import (
 from chaoskit.grading.activity import is_write, sim_time, trainee_records
 from chaoskit.grading.guardrails import violations
 from chaoskit.grading.process import first_matches
+from chaoskit.kube.audit import read as read_audit
 from chaoskit.runbook.model import load_runbooks
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.causes import taxonomy
 from chaoskit.session.home import read_json, write_json
 from chaoskit.session.record import Record, scenario_of
 from chaoskit.session.venue import reconnect
-from chaoskit.sim.apiserver.audit import read as read_audit
 
 
 def check_outcomes(directory: Path, scenario: Scenario, speed: float, wait: bool) -> tuple[list[CheckOutcome],

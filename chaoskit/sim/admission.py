@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chaoskit.errors import invalid
+from chaoskit.kube.status import invalid
 from chaoskit.sim import quantity
 from chaoskit.sim.kinds import KindInfo
 from chaoskit.sim.objects import Obj, get_path

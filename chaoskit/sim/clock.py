@@ -11,29 +11,9 @@ import heapq
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 
 # A fixed default start keeps replays exact; callers pass their own to look current.
 DEFAULT_START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC).timestamp()
-
-
-def iso(t: float) -> str:
-    """RFC 3339 at second precision, as metav1.Time serialises."""
-    return _iso_seconds(int(t))
-
-
-@lru_cache(maxsize=4096)
-def _iso_seconds(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_micro(t: float) -> str:
-    """RFC 3339 with microseconds, as metav1.MicroTime serialises."""
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_iso(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 class Timer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chaoskit.errors import InternalError
+from chaoskit.kube.status import InternalError
 from chaoskit.sim.clock import DEFAULT_START, Loop
 from chaoskit.sim.controllers.base import Controller, Ctx, Timings
 from chaoskit.sim.controllers.cronjob import CronJobController

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaoskit.sim.clock import iso, iso_micro
+from chaoskit.kube.times import iso, iso_micro
 from chaoskit.sim.objects import Obj, clone
 from chaoskit.sim.store import Store
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chaoskit.sim.clock import parse_iso
+from chaoskit.kube.times import parse_iso
 from chaoskit.sim.objects import Obj, get_path
 from chaoskit.sim.selectors import format_selector
 

@@ -12,8 +12,8 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from chaoskit.errors import ConfigError
 from chaoskit.sim.clock import Loop
+from chaoskit.sim.errors import SimError
 
 MAX_WAIT = 0.05  # wall seconds between ticks while nothing is due
 
@@ -21,7 +21,7 @@ MAX_WAIT = 0.05  # wall seconds between ticks while nothing is due
 class Runner:
     def __init__(self, loop: Loop, speed: float = 1.0, wall: Callable[[], float] = time.monotonic) -> None:
         if speed <= 0:
-            raise ConfigError(f"speed must be positive, got {speed}")
+            raise SimError(f"speed must be positive, got {speed}")
         self.loop = loop
         self.speed = speed
         self.wall = wall

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chaoskit.errors import BadRequest
+from chaoskit.kube.status import BadRequest
 
 Labels = Mapping[str, str]
 

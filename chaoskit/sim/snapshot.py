@@ -11,9 +11,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from chaoskit.errors import ConfigError
 from chaoskit.sim.cluster import Cluster, ClusterConfig
 from chaoskit.sim.controllers.base import Timings
+from chaoskit.sim.errors import SimError
 from chaoskit.sim.kinds import STORED
 from chaoskit.sim.topology import NodeShape, Topology
 
@@ -38,7 +38,7 @@ def state(cluster: Cluster) -> dict[str, Any]:
 
 def restore(data: dict[str, Any]) -> Cluster:
     if data.get("format") != FORMAT:
-        raise ConfigError(f"snapshot format {data.get('format')!r} is not supported (expected {FORMAT})")
+        raise SimError(f"snapshot format {data.get('format')!r} is not supported (expected {FORMAT})")
     cfg = data["config"]
     topo = dict(cfg["topology"])
     topo["shape"] = NodeShape(**topo["shape"])
@@ -81,7 +81,7 @@ def load(state_dir: Path) -> Cluster | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ConfigError(f"{path}: not a readable snapshot ({exc}); move it away to start a fresh cluster") from exc
+        raise SimError(f"{path}: not a readable snapshot ({exc}); move it away to start a fresh cluster") from exc
     return restore(data)
 
 

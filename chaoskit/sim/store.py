@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaoskit.errors import (
+from chaoskit.kube.status import (
     BadRequest,
     Forbidden,
     Gone,
@@ -26,8 +26,9 @@ from chaoskit.errors import (
     conflict,
     not_found,
 )
+from chaoskit.kube.times import iso
 from chaoskit.sim import admission
-from chaoskit.sim.clock import Loop, iso
+from chaoskit.sim.clock import Loop
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.kinds import KindInfo, field_value, info
 from chaoskit.sim.objects import Obj, clone, get_path

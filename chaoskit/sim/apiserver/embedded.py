@@ -13,9 +13,10 @@ from types import TracebackType
 
 from aiohttp import web
 
-from chaoskit.sim.apiserver import tls
-from chaoskit.sim.apiserver.audit import AuditLog
-from chaoskit.sim.apiserver.server import SYSTEM, TRAINEE, ApiServer, ssl_context
+from chaoskit.kube import tls
+from chaoskit.kube.audit import AuditLog
+from chaoskit.kube.identity import SYSTEM, TRAINEE
+from chaoskit.sim.apiserver.server import ApiServer, ssl_context
 from chaoskit.sim.cluster import Cluster, ClusterConfig
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaoskit.errors import not_found
+from chaoskit.kube.status import not_found
+from chaoskit.kube.times import iso
 from chaoskit.sim.apiserver.paths import Target
 from chaoskit.sim.apiserver.resources import selectors
-from chaoskit.sim.clock import iso
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.kubelet.process import DaemonProcess, Process
 from chaoskit.sim.objects import Obj, get_path

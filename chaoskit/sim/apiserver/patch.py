@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonpatch
 
-from chaoskit.errors import BadRequest, Invalid
+from chaoskit.kube.status import BadRequest, Invalid
 from chaoskit.sim.objects import clone
 
 # field name -> merge key (a callable picks between keys that depend on the item shape)

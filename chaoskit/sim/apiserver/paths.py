@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chaoskit.errors import NotFound
+from chaoskit.kube.status import NotFound
 from chaoskit.sim.kinds import KINDS, KindInfo
 
 NOT_FOUND = "the server could not find the requested resource"

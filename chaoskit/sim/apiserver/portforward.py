@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from spdy.dictionary import zdict
 
-from chaoskit.errors import BadRequest, not_found
+from chaoskit.kube.status import BadRequest, not_found
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.kubelet.process import Process
 from chaoskit.sim.objects import get_path

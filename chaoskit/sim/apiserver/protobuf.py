@@ -13,7 +13,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from chaoskit.errors import BadRequest
+from chaoskit.kube.status import BadRequest
 from chaoskit.sim.apiserver.proto_table import MESSAGES, TOP_LEVEL
 
 MAGIC = b"k8s\x00"

@@ -10,12 +10,12 @@ from typing import Any
 
 import yaml
 
-from chaoskit.errors import BadRequest, NotFound, conflict, not_found
+from chaoskit.kube.status import BadRequest, NotFound, conflict, not_found
+from chaoskit.kube.times import iso
 from chaoskit.sim.apiserver import fields as field_validation
 from chaoskit.sim.apiserver import patch as patches
 from chaoskit.sim.apiserver import protobuf
 from chaoskit.sim.apiserver.paths import Target
-from chaoskit.sim.clock import iso
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.kinds import KindInfo
 from chaoskit.sim.objects import Obj, clone, get_path

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from chaoskit.errors import ConfigError
+from chaoskit.kube import tls
+from chaoskit.kube.audit import AuditLog
+from chaoskit.kube.identity import SYSTEM, TRAINEE
 from chaoskit.sim import snapshot
-from chaoskit.sim.apiserver import tls
-from chaoskit.sim.apiserver.audit import AuditLog
-from chaoskit.sim.apiserver.server import SYSTEM, TRAINEE, ApiServer, ssl_context
+from chaoskit.sim.apiserver.server import ApiServer, ssl_context
 from chaoskit.sim.cluster import Cluster, ClusterConfig
+from chaoskit.sim.errors import SimError
 from chaoskit.sim.topology import Topology
 
 SYSTEM_KUBECONFIG = "system.kubeconfig"
@@ -46,7 +47,7 @@ def build_cluster(options: ServeOptions) -> Cluster:
 
 async def serve(options: ServeOptions, announce: Callable[[str], None] = print) -> None:
     if options.speed <= 0:
-        raise ConfigError(f"--speed must be positive, got {options.speed}")
+        raise SimError(f"--speed must be positive, got {options.speed}")
     state = options.state_dir
     state.mkdir(parents=True, exist_ok=True)
     cluster = build_cluster(options)
@@ -55,7 +56,7 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print) 
     tls.write_private(state / "apiserver.key", certs.key_pem)
     tls.write_private(state / "ca.crt", certs.ca_pem)
     if options.auth not in AUTH_MODES:
-        raise ConfigError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {options.auth!r}")
+        raise SimError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {options.auth!r}")
     trainee: str | tuple[bytes, bytes]
     system: str | tuple[bytes, bytes]
     if options.auth == "client-cert":
@@ -74,7 +75,7 @@ async def serve(options: ServeOptions, announce: Callable[[str], None] = print) 
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise ConfigError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from exc
+        raise SimError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from exc
     port = int(runner.addresses[0][1]) if runner.addresses else options.port
     url = f"https://{options.host}:{port}"
     server.address = f"{options.host}:{port}"

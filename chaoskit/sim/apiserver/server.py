@@ -18,19 +18,28 @@ from typing import Any
 
 from aiohttp import web
 
-from chaoskit.errors import ApiError, BadRequest, Forbidden, Gone, InternalError, NotFound, Unauthorized
+from chaoskit.kube.audit import AuditLog, AuditRecord, grace_period, wall_iso
+from chaoskit.kube.identity import IDENTITY_KIND, IDENTITY_PATH, SYSTEM, TRAINEE
+from chaoskit.kube.requestinfo import Canonical, canonical
+from chaoskit.kube.status import (
+    BadRequest,
+    Forbidden,
+    Gone,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    StatusError,
+    Unauthorized,
+    status_response,
+)
+from chaoskit.kube.times import iso_micro
 from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources
-from chaoskit.sim.apiserver.audit import AuditLog, AuditRecord, grace_period, wall_iso
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
-from chaoskit.sim.clock import iso_micro
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.printing import TABLES, table
 from chaoskit.sim.runner import Runner
 from chaoskit.sim.store import Watcher
 
-TRAINEE = "trainee"
-IDENTITY_PATH = "/chaoskit/v1/identity"
-SYSTEM = "system:chaoskit"
 VERSION = {
     "major": "1", "minor": "37", "emulationMajor": "1", "emulationMinor": "37", "minCompatibilityMajor": "1",
     "minCompatibilityMinor": "36", "gitVersion": "v1.37.1+chaoskit", "gitCommit": "chaoskit-simulator",
@@ -56,11 +65,8 @@ class Audit:
 
 
 AUDIT = web.RequestKey("audit", Audit)
+CANONICAL = web.RequestKey("canonical", Canonical)
 USER = web.RequestKey("user", str)
-
-
-def status_response(err: ApiError) -> web.Response:
-    return web.json_response(err.status(), status=err.code)
 
 
 def json_response(body: Any, code: int = 200, content_type: str = "application/json") -> web.Response:
@@ -100,8 +106,9 @@ class ApiServer:
         try:
             if not user:
                 raise Unauthorized()
+            request[CANONICAL] = canonical(request.method, request.raw_path)
             response = await handler(request)
-        except ApiError as err:
+        except StatusError as err:
             response = status_response(err)
         except (ConnectionResetError, asyncio.CancelledError):
             raise
@@ -116,13 +123,14 @@ class ApiServer:
             kubectlSession=request.headers.get("Kubectl-Session", ""), verb=audit.verb, resource=audit.resource,
             subresource=audit.subresource, namespace=audit.namespace, name=audit.name, code=response.status,
             latencyMs=round((time.perf_counter() - started) * 1000, 3), method=request.method,
-            uri=request.path_qs, gracePeriodSeconds=await _grace(request) if request.method == "DELETE" else None))
+            uri=request[CANONICAL].target if CANONICAL in request else request.raw_path,
+            gracePeriodSeconds=await _grace(request) if request.method == "DELETE" else None))
         return response
 
     # ------------------------------------------------------------------ routing
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
-        path = request.path
+        path = request[CANONICAL].path
         if path in ("/healthz", "/readyz", "/livez") or path.startswith(("/healthz/", "/readyz/", "/livez/")):
             return web.Response(text="ok")
         if path == "/version":
@@ -176,11 +184,11 @@ class ApiServer:
                                              "(kubectl create <kind>); send JSON for updates and patches")
         sub = target.subresource
         if sub == "portforward" and target.name is not None:
-            audit.verb = "create" if method == "POST" else "get"
+            audit.verb = "create"  # a WebSocket GET is authorised as create (kube.requestinfo)
             return await portforward.portforward_stream(request, self.cluster, target.namespace or "default",
                                                         target.name)
         if sub in ("exec", "attach") and target.name is not None:
-            audit.verb = "create" if method == "POST" else "get"
+            audit.verb = "create"
             stream = streams.exec_stream if sub == "exec" else streams.attach_stream
             return await stream(request, self.cluster, target.namespace or "default", target.name, self.speed)
         if sub in UNSUPPORTED_STREAMS:
@@ -373,15 +381,16 @@ class ApiServer:
     async def control_endpoint(self, request: web.Request) -> web.StreamResponse:
         audit: Audit = request[AUDIT]
         audit.resource = "chaoskit"
-        if request.path == IDENTITY_PATH and request.method == "GET":
+        path = request[CANONICAL].path
+        if path == IDENTITY_PATH and request.method == "GET":
             # Any authenticated user may ask: chaoskit's safety guard recognises a simulator by it,
             # and a session on a served simulator keeps its clock in step with the cluster's.
-            return web.json_response({"kind": "ChaoskitSimulator", "gitVersion": VERSION["gitVersion"],
+            return web.json_response({"kind": IDENTITY_KIND, "gitVersion": VERSION["gitVersion"],
                                       "now": self.cluster.now, "speed": self.speed})
         if request[USER] != SYSTEM:
             raise Forbidden(f'forbidden: User "{request[USER]}" cannot {request.method.lower()} path '
-                            f'"{request.path}"', {"kind": "", "name": ""})
-        parts = [p for p in request.path.split("/") if p]
+                            f'"{path}"', {"kind": "", "name": ""})
+        parts = [p for p in path.split("/") if p]
         # /chaoskit/v1/nodes/{name}/kubelet  body {"running": bool}
         if len(parts) == 5 and parts[:3] == ["chaoskit", "v1", "nodes"] and parts[4] == "kubelet":
             name = parts[3]
@@ -410,14 +419,6 @@ class ApiServer:
 
     async def run_engine(self) -> None:
         await self.runner.run(self.stop_event)
-
-
-class MethodNotAllowed(ApiError):
-    code = 405
-    reason = "MethodNotAllowed"
-
-    def __init__(self) -> None:
-        super().__init__("the server does not allow this method on the requested resource")
 
 
 def ssl_context(cert_file: Path, key_file: Path, client_ca: Path | None = None) -> ssl.SSLContext:

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from chaoskit.errors import BadRequest
+from chaoskit.kube.status import BadRequest
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.kubelet.process import SHELLS, Process
 from chaoskit.sim.kubelet.shell import BUILTINS, Env, Forever, Sleep, run_argv, run_script

@@ -6,17 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chaoskit.errors import ApiError, BadRequest, NotFound, not_found
+from chaoskit.kube.status import BadRequest, NotFound, ServiceUnavailable, not_found
 from chaoskit.sim.apiserver.paths import Target
 from chaoskit.sim.apiserver.resources import Reply, status_success
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.controllers.endpoints import resolve_target_port
 from chaoskit.sim.objects import Obj, clone, get_path
-
-
-class ServiceUnavailable(ApiError):
-    code = 503
-    reason = "ServiceUnavailable"
 
 
 def rfc3339_nano(t: float) -> str:

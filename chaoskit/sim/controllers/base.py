@@ -7,7 +7,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaoskit.sim.clock import Loop, Timer, iso
+from chaoskit.kube.times import iso
+from chaoskit.sim.clock import Loop, Timer
 from chaoskit.sim.events import Recorder
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.objects import Obj

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from chaoskit.sim.clock import iso, parse_iso
+from chaoskit.kube.times import iso, parse_iso
 from chaoskit.sim.controllers.base import Controller
 from chaoskit.sim.objects import Obj, clone, controller_of, get_path, owner_ref
 

@@ -10,7 +10,7 @@ import json
 import math
 from typing import Any
 
-from chaoskit.sim.clock import parse_iso
+from chaoskit.kube.times import parse_iso
 from chaoskit.sim.controllers.base import Controller
 from chaoskit.sim.controllers.podutil import is_active
 from chaoskit.sim.ids import fnv32a, safe_encode

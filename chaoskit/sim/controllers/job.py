@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaoskit.sim.clock import iso, parse_iso
+from chaoskit.kube.times import iso, parse_iso
 from chaoskit.sim.controllers.base import Controller
 from chaoskit.sim.controllers.podutil import is_ready
 from chaoskit.sim.controllers.replicaset import pod_from_template

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaoskit.sim.clock import iso, parse_iso
+from chaoskit.kube.times import iso, parse_iso
 from chaoskit.sim.controllers.base import Controller, Ctx
 from chaoskit.sim.controllers.taints import tolerates
 from chaoskit.sim.objects import Obj, clone, get_path, set_condition

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from chaoskit.errors import BadRequest, not_found
+from chaoskit.kube.status import BadRequest, not_found
+from chaoskit.kube.times import iso, iso_micro
 from chaoskit.sim import admission, quantity
-from chaoskit.sim.clock import iso, iso_micro
 from chaoskit.sim.controllers.base import Controller, Ctx
 from chaoskit.sim.kubelet import images
-from chaoskit.sim.kubelet.config import ConfigError, MountError, container_env, service_env, volume_files
+from chaoskit.sim.kubelet.config import ContainerConfigError, MountError, container_env, service_env, volume_files
 from chaoskit.sim.kubelet.network import DNS_IP, ClusterNet
 from chaoskit.sim.kubelet.probes import run_probe
 from chaoskit.sim.kubelet.process import Process, StartError, model_for, resolve_argv
@@ -234,7 +234,7 @@ class NodeAgent:
             env = container_env(self.ctx.store, pod, c.spec,
                                 service_env(self.ctx.store, rt.namespace)
                                 if get_path(pod, "spec.enableServiceLinks", True) else {})
-        except ConfigError as exc:
+        except ContainerConfigError as exc:
             if c.state != "terminated":
                 c.state, c.reason, c.message = "waiting", "CreateContainerConfigError", str(exc)
             self.event(pod, "Warning", "Failed", f"Error: {exc}", c.name, c.init)
@@ -624,7 +624,7 @@ class NodeAgent:
                 repo = images.lookup(ref) or images.Repo((), 0, "shell", cmd=("sh",))
                 argv = resolve_argv(repo, c.spec)
                 model = model_for(repo, argv, repo.tools_for(ref.tag))
-            except (images.InvalidImage, ConfigError, MountError, StartError):
+            except (images.InvalidImage, ContainerConfigError, MountError, StartError):
                 self._exited(rt, c, 137, "Error")
                 return
             quiet = [True]

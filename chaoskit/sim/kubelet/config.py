@@ -10,7 +10,7 @@ from chaoskit.sim.objects import Obj, get_path
 from chaoskit.sim.store import Store
 
 
-class ConfigError(Exception):
+class ContainerConfigError(Exception):
     """CreateContainerConfigError, with the kubelet's message."""
 
 
@@ -31,7 +31,7 @@ def _value(obj: Obj, key: str, secret: bool) -> str | None:
 
 
 def container_env(store: Store, pod: Obj, container: dict[str, Any], service_env: dict[str, str]) -> dict[str, str]:
-    """The process environment, in Kubernetes' precedence order; raises ConfigError."""
+    """The process environment, in Kubernetes' precedence order; raises ContainerConfigError."""
     ns = pod["metadata"]["namespace"]
     env: dict[str, str] = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                            "HOSTNAME": pod["metadata"]["name"]}
@@ -46,7 +46,7 @@ def container_env(store: Store, pod: Obj, container: dict[str, Any], service_env
             if obj is None:
                 if ref.get("optional"):
                     continue
-                raise ConfigError(f'{kind.lower()} "{ref.get("name")}" not found')
+                raise ContainerConfigError(f'{kind.lower()} "{ref.get("name")}" not found')
             for key in (obj.get("data") or {}):
                 env[prefix + key] = _value(obj, key, secret) or ""
     for item in container.get("env") or []:
@@ -63,12 +63,12 @@ def container_env(store: Store, pod: Obj, container: dict[str, Any], service_env
             if obj is None:
                 if ref.get("optional"):
                     break
-                raise ConfigError(f'{kind.lower()} "{ref.get("name")}" not found')
+                raise ContainerConfigError(f'{kind.lower()} "{ref.get("name")}" not found')
             val = _value(obj, ref.get("key", ""), secret)
             if val is None:
                 if ref.get("optional"):
                     break
-                raise ConfigError(f"couldn't find key {ref.get('key')} in {kind} {ns}/{ref.get('name')}")
+                raise ContainerConfigError(f"couldn't find key {ref.get('key')} in {kind} {ns}/{ref.get('name')}")
             env[name] = val
         if "fieldRef" in vf:
             env[name] = _field_ref(pod, vf["fieldRef"].get("fieldPath", ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaoskit.sim.clock import iso
+from chaoskit.kube.times import iso
 from chaoskit.sim.kubelet.runtime import ContainerRuntime, PodRuntime
 from chaoskit.sim.objects import Obj, get_path
 

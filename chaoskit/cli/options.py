@@ -1,8 +1,10 @@
-"""The options that say where an exercise runs, shared by start, play and selftest."""
+"""Options shared by several commands: where an exercise runs (start, play, selftest), which
+session a command acts on, extra scenario folders, ``--json`` and a speed that must make sense."""
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,3 +60,34 @@ def backend_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
+
+
+SESSION_OPTION = click.option("--session", "session_id", default=None, metavar="ID",
+                              help="Session id (default: $CHAOSKIT_SESSION, else the latest session).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+SCENARIOS_OPTION = click.option("--scenarios", "scenario_dirs", multiple=True,
+                                type=click.Path(file_okay=False, path_type=Path),
+                                help="Another scenario folder (repeatable; CHAOSKIT_SCENARIOS works too).")
+
+
+class Speed(click.ParamType):
+    """Simulator seconds per wall second: a finite number greater than 0 (not nan, not inf)."""
+
+    name = "speed"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            speed = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(speed) or speed <= 0:
+            self.fail(f"{value!r} must be a finite number greater than 0", param, ctx)
+        return speed
+
+
+SPEED = Speed()
+
+
+def speed_option(default: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--speed", type=SPEED, default=default, show_default=True,
+                        help="Simulator seconds per wall second.")

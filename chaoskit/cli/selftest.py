@@ -1,0 +1,48 @@
+"""``chaoskit selftest``: prove scenarios honest on the simulator or a guarded cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from chaoskit.cli.options import JSON_OPTION, SCENARIOS_OPTION, Where, backend_options, speed_option
+from chaoskit.cli.output import emit_json
+from chaoskit.errors import ConfigError
+
+
+@click.command("selftest")
+@click.argument("scenario_ids", nargs=-1)
+@SCENARIOS_OPTION
+@JSON_OPTION
+@speed_option(100.0)
+@backend_options
+def selftest(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, ...], as_json: bool, speed: float,
+             where: Where) -> None:
+    """Prove scenarios honest: fault shows, reference fix holds, wrong fix fails, revert restores.
+
+    On the simulator each path gets a fresh cluster; on --backend kind/kube a fresh namespace,
+    deleted afterwards."""
+    from chaoskit.catalog import catalogue
+    from chaoskit.selftest import selftest as run
+
+    scenarios = catalogue(scenario_dirs)
+    unknown = [i for i in scenario_ids if i not in scenarios]
+    if unknown:
+        raise ConfigError(f"no scenario {', '.join(unknown)}; see chaoskit list")
+    results = []
+    access = where.access()
+    for sid in scenario_ids or tuple(sorted(scenarios)):
+        result = run(scenarios[sid], speed=speed, access=access)
+        results.append(result)
+        if not as_json:
+            mark = "PASS" if result.passed else "FAIL"
+            click.echo(f"{mark} {sid} ({result.seconds:.1f}s)")
+            for step in result.steps:
+                if not step.ok or not result.passed:
+                    click.echo(f"  {'ok ' if step.ok else 'BAD'} {step.name}: {step.detail}")
+    if as_json:
+        emit_json([r.as_dict() for r in results])
+    if not all(r.passed for r in results):
+        sys.exit(1)

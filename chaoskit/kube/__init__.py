@@ -1,0 +1,7 @@
+"""The Kubernetes wire format both sides speak: the simulator that answers requests and the
+client side (chaoskit's own client, the audit proxy, grading) that makes and reads them.
+
+``status`` (Status answers), ``requestinfo`` (one canonical reading of a request), ``audit``
+(the audit record and log), ``identity`` (who is speaking), ``tls`` (certificates, tokens and
+kubeconfig files) and ``times`` (timestamps). This package imports nothing else of chaoskit.
+"""
