@@ -7,8 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import yaml
 from jsonschema import Draft202012Validator
 
 from chaoskit.errors import ConfigError
@@ -16,68 +14,62 @@ from chaoskit.faults import REGISTRY
 from chaoskit.runbook import load_runbooks
 from chaoskit.scenario import Problem, Scenario, ScenarioError, load_file
 from chaoskit.scenario.causes import taxonomy
-from chaoskit.scenario.loader import builtin_dir, scenario_dirs
+from chaoskit.scenario.loader import scenario_dirs
+from chaoskit.scenario.render import render_manifests
 
 SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
-CLUSTER_SCOPED = {"Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"}
 
 
-def render(scenario: Scenario, namespace: str, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """The scenario's objects for ``namespace`` (templates never name one themselves), each carrying
-    ``labels`` besides its own (chaoskit marks what it creates with its name and the session id)."""
-    loader = jinja2.FileSystemLoader([str(scenario.path.parent / "templates"), str(builtin_dir() / "templates")])
-    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    objects: list[dict[str, Any]] = []
-    for manifest in scenario.manifests:
-        variables = {**scenario.variables, **(manifest.get("vars") or {}), "namespace": namespace}
-        try:
-            text = env.get_template(manifest["template"]).render(**variables)
-            docs = [d for d in yaml.safe_load_all(text) if d]
-        except (jinja2.TemplateError, yaml.YAMLError) as exc:
-            raise ConfigError(f"template {manifest['template']}: {exc}") from exc
-        for doc in docs:
-            if doc.get("kind") not in CLUSTER_SCOPED:
-                doc.setdefault("metadata", {})["namespace"] = namespace
-            if labels:
-                doc.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
-            objects.append(doc)
-    return objects
-
-
-def semantic_problems(scenario: Scenario, lines: dict[str, int], runbooks: set[str]) -> list[Problem]:
+def semantic_problems(path: Path, data: Any, lines: dict[str, int], runbooks: set[str]) -> list[Problem]:
+    """What the schema cannot see (fault types and their parameters, causes, the runbook, sources,
+    solutions, templates), read from the raw data so that it is reported together with the schema's
+    problems in one run; parts whose shape is wrong are left to the schema's messages."""
     problems: list[Problem] = []
+    doc = data if isinstance(data, dict) else {}
 
-    def add(path: str, message: str) -> None:
-        line = lines.get(path) or lines.get(path.rsplit(".", 1)[0]) or 1
-        problems.append(Problem(scenario.path, path, line, message))
+    def add(where: str, message: str) -> None:
+        probe, line = where, 0
+        while probe and not line:
+            line = lines.get(probe, 0)
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        problems.append(Problem(path, where, line or 1, message))
 
-    declared = [(f"faults[{i}]", f.type, f.target, f.params) for i, f in enumerate(scenario.faults)]
-    declared += [(f"escalations[{i}].fault", e["fault"].get("type"), e["fault"].get("target") or {},
-                  e["fault"].get("params") or {}) for i, e in enumerate(scenario.escalations)]
-    for where, ftype, target, params in declared:
+    declared = [(f"faults[{i}]", f) for i, f in enumerate(_items(doc.get("faults")))]
+    declared += [(f"escalations[{i}].fault", e.get("fault")) for i, e in enumerate(_items(doc.get("escalations")))]
+    for where, spec in declared:
+        if not isinstance(spec, dict):
+            continue
+        ftype, target = spec.get("type"), spec.get("target")
         cls = REGISTRY.get(str(ftype))
         if cls is None:
             add(f"{where}.type", f"unknown fault type {ftype!r}; known: {', '.join(sorted(REGISTRY))}")
             continue
-        if target.get("kind") not in cls.kinds:
+        if isinstance(target, dict) and target.get("kind") not in cls.kinds:
             add(f"{where}.target.kind", f"fault {ftype} applies to {', '.join(cls.kinds)}")
-        for err in Draft202012Validator(cls.params_schema).iter_errors(params):
-            add(f"{where}.params", err.message)
-    for i, cause in enumerate(scenario.diagnosis["causes"]):
-        if cause not in taxonomy():
+        params = spec.get("params") or {}
+        for err in Draft202012Validator(cls.params_schema()).iter_errors(params):
+            add(f"{where}.params" + "".join(f".{p}" for p in err.absolute_path), err.message)
+    diagnosis: dict[str, Any] = doc["diagnosis"] if isinstance(doc.get("diagnosis"), dict) else {}
+    for i, cause in enumerate(_items(diagnosis.get("causes"))):
+        if isinstance(cause, str) and cause not in taxonomy():
             add(f"diagnosis.causes[{i}]", f"unknown cause {cause!r}")
-    if scenario.runbook not in runbooks:
-        add("runbook", f"no runbook with id {scenario.runbook!r}")
-    for i, source in enumerate(scenario.sources):
-        if not SEED_NAME.match(source):
+    if isinstance(doc.get("runbook"), str) and doc["runbook"] not in runbooks:
+        add("runbook", f"no runbook with id {doc['runbook']!r}")
+    for i, source in enumerate(_items(doc.get("sources"))):
+        if isinstance(source, str) and not SEED_NAME.match(source):
             add(f"sources[{i}]", f"{source!r} is not a seed document file name")
-    for i, solution in enumerate((scenario.solution, *scenario.alternatives, *scenario.wrong)):
-        for command in solution.commands:
-            if not command.startswith("kubectl "):
-                add("solution" if i == 0 else "alternatives", f"solutions are kubectl commands: {command!r}")
-    for i, manifest in enumerate(scenario.manifests):
+    solutions = [("solution", doc.get("solution"))] + \
+        [(f"{part}[{i}]", s) for part in ("alternatives", "wrong") for i, s in enumerate(_items(doc.get(part)))]
+    for where, solution in solutions:
+        for j, command in enumerate(_items(solution.get("commands") if isinstance(solution, dict) else None)):
+            if isinstance(command, str) and not command.startswith("kubectl "):
+                add(f"{where}.commands[{j}]", f"solutions are kubectl commands: {command!r}")
+    variables: dict[str, Any] = doc["variables"] if isinstance(doc.get("variables"), dict) else {}
+    for i, manifest in enumerate(_items(doc.get("manifests"))):
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("template"), str):
+            continue
         try:
-            for obj in render(_with_manifests(scenario, [manifest]), "validate"):
+            for obj in render_manifests([manifest], variables, path.parent, "validate"):
                 if obj.get("metadata", {}).get("namespace") not in (None, "validate"):
                     add(f"manifests[{i}]", "templates must not hard-code a namespace")
         except ConfigError as exc:
@@ -85,10 +77,8 @@ def semantic_problems(scenario: Scenario, lines: dict[str, int], runbooks: set[s
     return problems
 
 
-def _with_manifests(scenario: Scenario, manifests: list[dict[str, Any]]) -> Scenario:
-    from dataclasses import replace
-
-    return replace(scenario, manifests=tuple(manifests))
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def validate_paths(paths: list[Path]) -> tuple[list[Scenario], list[Problem]]:
@@ -97,13 +87,11 @@ def validate_paths(paths: list[Path]) -> tuple[list[Scenario], list[Problem]]:
     for path in paths:
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
         for file in files:
-            scenario, lines, found = load_file(file)
-            problems += found
-            if scenario is not None:
-                more = semantic_problems(scenario, lines, runbooks)
-                problems += more
-                if not more:
-                    scenarios.append(scenario)
+            scenario, data, lines, found = load_file(file)
+            more = semantic_problems(file, data, lines, runbooks) if data is not None else []
+            problems += sorted(found + more, key=lambda p: (p.line, p.path))
+            if scenario is not None and not more:
+                scenarios.append(scenario)
     return scenarios, problems
 
 

@@ -18,7 +18,7 @@ from chaoskit.cluster import Kube, KubeError
 from chaoskit.cluster.access import Access
 from chaoskit.cluster.kubectl import kubectl_path
 from chaoskit.errors import ChaoskitError
-from chaoskit.faults import REGISTRY, Journal, Target, revert
+from chaoskit.faults import REGISTRY, Journal, revert
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.model import Check, Solution
 from chaoskit.session.venue import ClusterVenue, SimVenue, Venue, install
@@ -126,9 +126,9 @@ class Run:
 
     def inject(self) -> Step:
         done = []
-        for i, spec in enumerate(sorted(self.scenario.faults, key=lambda f: f.at)):
-            fault = REGISTRY[spec.type](Target.from_dict(spec.target), spec.params, seed=i)
-            namespace = None if spec.target["kind"] == "Node" else self.ns
+        for i, spec in enumerate(self.scenario.timeline):
+            fault = REGISTRY[spec.type](spec.target, spec.params, seed=i)
+            namespace = None if spec.target.kind == "Node" else self.ns
             try:
                 done += fault.inject(self.kube, namespace, self.journal)
             except ChaoskitError as err:

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chaoskit.catalog import catalogue, render, validate_paths
+from chaoskit.catalog import catalogue, validate_paths
 from chaoskit.cli import main
 from chaoskit.runbook import load_runbooks
 from chaoskit.scenario.causes import taxonomy
 from chaoskit.scenario.loader import builtin_dir
+from chaoskit.scenario.render import render
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SCENARIOS = builtin_dir()
@@ -29,8 +30,8 @@ def test_catalogue_is_valid_and_references_resolve() -> None:
     causes = taxonomy()
     for s in scenarios.values():
         assert s.runbook in books
-        assert all(c in causes for c in s.diagnosis["causes"])
-        assert all(related in causes for c in s.diagnosis["causes"] for related in causes[c].related)
+        assert all(c in causes for c in s.diagnosis.causes)
+        assert all(related in causes for c in s.diagnosis.causes for related in causes[c].related)
         objects = render(s, "any-namespace")
         assert objects and all(o["metadata"].get("namespace") == "any-namespace" for o in objects)
 

@@ -13,7 +13,7 @@ from kube import SimServer, start_server
 
 from chaoskit.cluster import Kube, connect
 from chaoskit.errors import ConfigError
-from chaoskit.faults import REGISTRY, Journal, Target, revert
+from chaoskit.faults import REGISTRY, Journal, Target, resolve, revert
 from chaoskit.faults.base import revert_state
 
 Obj = dict[str, Any]
@@ -243,12 +243,12 @@ def test_targets_and_modes(server: SimServer, kube: Kube) -> None:
     assert server.run("scale", "deploy/web", "-n", ns, "--replicas=4").ok
     assert wait_for(lambda: len(pods(kube, ns)) == 4)
     rng = random.Random(1)
-    assert len(Target("Pod", selector="app=web", mode="all").resolve(kube, ns, rng)) == 4
-    assert len(Target("Pod", selector="app=web", mode="one").resolve(kube, ns, rng)) == 1
-    assert len(Target("Pod", selector="app=web", mode="fixed", value=3).resolve(kube, ns, rng)) == 3
-    assert len(Target("Pod", selector="app=web", mode="fixed-percent", value=50).resolve(kube, ns, rng)) == 2
+    assert len(resolve(Target("Pod", selector="app=web", mode="all"), kube, ns, rng)) == 4
+    assert len(resolve(Target("Pod", selector="app=web", mode="one"), kube, ns, rng)) == 1
+    assert len(resolve(Target("Pod", selector="app=web", mode="fixed", value=3), kube, ns, rng)) == 3
+    assert len(resolve(Target("Pod", selector="app=web", mode="fixed-percent", value=50), kube, ns, rng)) == 2
     with pytest.raises(ConfigError, match="fault target not found"):
-        Target("Deployment", name="nope").resolve(kube, ns, rng)
+        resolve(Target("Deployment", name="nope"), kube, ns, rng)
     with pytest.raises(ConfigError, match="applies to Service"):
         REGISTRY["service-selector"](Target("Deployment", name="web"))
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chaoskit.catalog import catalogue
 from chaoskit.errors import ConfigError
 from chaoskit.grading import (
     CheckOutcome,
@@ -28,10 +29,9 @@ from chaoskit.grading.process import order_ratio, timeliness
 from chaoskit.grading.resources import canonical, same_resource
 from chaoskit.runbook.model import load_runbooks
 from chaoskit.scenario.causes import taxonomy
-from chaoskit.scenario.loader import load_scenarios
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-SCENARIOS = load_scenarios()
+SCENARIOS = catalogue()
 RUNBOOKS = load_runbooks()
 CAUSES = taxonomy()
 OOM = SCENARIOS["oom-killed"]
@@ -189,9 +189,9 @@ def test_every_shipped_scenario_is_gradable(sid: str) -> None:
     """A scenario's guardrails, diagnosis resource and causes must all be known to the grader."""
     sc = SCENARIOS[sid]
     assert set(sc.guardrails) <= set(GUARDRAILS)
-    canonical(sc.diagnosis["resource"])
+    canonical(sc.diagnosis.resource)
     weights = normalise_weights(sc.weights)
-    sub = Submission(tuple(sc.diagnosis["causes"]), sc.diagnosis["resource"], " ".join(sc.diagnosis["keywords"]))
+    sub = Submission(tuple(sc.diagnosis.causes), sc.diagnosis.resource, " ".join(sc.diagnosis.keywords))
     assert score_diagnosis(sub, sc.diagnosis, CAUSES, weights["diagnosis"]).score == pytest.approx(
         weights["diagnosis"])
 

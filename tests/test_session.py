@@ -197,10 +197,10 @@ def test_status_sessions_and_errors(home: Path) -> None:
 
 def runbook_commands(s: Session, scenario: Any, book: Any) -> list[str]:
     """Every command of every runbook step, placeholders filled the way a trainee would."""
-    name = scenario.diagnosis["resource"].split("/", 1)[1]
+    name = scenario.diagnosis.resource.split("/", 1)[1]
     pod = s.kubectl("kubectl get pods --sort-by=.metadata.creationTimestamp "
                     "-o jsonpath={.items[-1].metadata.name}").stdout or "none"
-    node = name if scenario.diagnosis["resource"].startswith("node/") else "chaoskit-worker"
+    node = name if scenario.diagnosis.resource.startswith("node/") else "chaoskit-worker"
     return [c.replace("POD", pod).replace("NODE", node).replace("NAME", name)
             for step in book.steps for c in step.commands]
 
@@ -219,11 +219,11 @@ def play(home: Path, sid: str, fix: tuple[str, ...], right_fix: bool, expect_ale
     if expect_alert:
         s.wait(lambda: json.loads(s.ck("status", "--json").stdout)["alerts"])
         alert = json.loads(s.ck("status", "--json").stdout)["alerts"][0]
-        assert alert.startswith(f"{scenario.monitor['service']}: availability 0% for"), alert
+        assert alert.startswith(f"{scenario.monitor.service}: availability 0% for"), alert
     for command in runbook_commands(s, scenario, load_runbooks()[scenario.runbook]):
         s.kubectl(command)
-    s.ck("diagnose", *[a for c in scenario.diagnosis["causes"] for a in ("--cause", c)],
-         "--resource", scenario.diagnosis["resource"], "--note", " ".join(scenario.diagnosis["keywords"]))
+    s.ck("diagnose", *[a for c in scenario.diagnosis.causes for a in ("--cause", c)],
+         "--resource", scenario.diagnosis.resource, "--note", " ".join(scenario.diagnosis.keywords))
     for command in fix:
         assert s.kubectl(command).returncode == 0, command
     if right_fix:

@@ -7,8 +7,9 @@
     revert(kube, journal)                    # idempotent; never undoes a trainee's own change
 """
 
-from chaoskit.faults import catalog as _catalog  # noqa: F401 - registers the fault types
-from chaoskit.faults.base import REGISTRY, Fault, Outcome, Target, revert, revert_state
+from chaoskit.faults import builtin as _builtin  # noqa: F401 - registers the fault types
+from chaoskit.faults.base import REGISTRY, Fault, Outcome, resolve, revert, revert_state
 from chaoskit.faults.journal import Journal
+from chaoskit.scenario.model import Target
 
-__all__ = ["REGISTRY", "Fault", "Journal", "Outcome", "Target", "revert", "revert_state"]
+__all__ = ["REGISTRY", "Fault", "Journal", "Outcome", "Target", "resolve", "revert", "revert_state"]

@@ -7,58 +7,49 @@ fault wrote, so a trainee's own fix is never undone, and reverting twice is harm
 
 from __future__ import annotations
 
+import builtins
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from jsonschema import Draft202012Validator
+
 from chaoskit.cluster import Kube
 from chaoskit.errors import ConfigError, ConflictError, InvalidError
 from chaoskit.faults import pointer
 from chaoskit.faults.journal import Journal, Record
+from chaoskit.scenario.dataschema import build, schema_of
+from chaoskit.scenario.model import Target
 
 Obj = dict[str, Any]
-MODES = ("one", "all", "fixed", "fixed-percent")
+
+
+def resolve(target: Target, kube: Kube, namespace: str | None, rng: random.Random) -> list[Obj]:
+    """The objects ``target`` names in ``namespace`` right now, chosen by its mode."""
+    if target.name:
+        obj = kube.try_get(target.kind, namespace, target.name)
+        found = [obj] if obj is not None else []
+    else:
+        found = [o for o in kube.items(target.kind, namespace, target.selector)
+                 if "deletionTimestamp" not in o["metadata"]]
+    if not found:
+        where = f"{target.kind} {target.name or target.selector or '(any)'}"
+        raise ConfigError(f"fault target not found: {where} in namespace {namespace or '(cluster)'}")
+    found.sort(key=lambda o: o["metadata"]["name"])
+    if target.mode == "one":
+        return [rng.choice(found)]
+    if target.mode == "fixed":
+        return rng.sample(found, min(len(found), int(target.value or 1)))
+    if target.mode == "fixed-percent":
+        count = max(1, len(found) * int(target.value or 100) // 100)
+        return rng.sample(found, min(len(found), count))
+    return found
 
 
 @dataclass(frozen=True)
-class Target:
-    """Which objects a fault hits, in the words Chaos Mesh users know (mode one/all/fixed/fixed-percent)."""
-
-    kind: str
-    name: str | None = None
-    selector: str | None = None
-    mode: str = "all"
-    value: int | None = None
-    container: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Target:
-        mode = data.get("mode", "all")
-        if mode not in MODES:
-            raise ConfigError(f"target mode {mode!r} is not one of {', '.join(MODES)}")
-        return cls(data["kind"], data.get("name"), data.get("selector"), mode, data.get("value"),
-                   data.get("container"))
-
-    def resolve(self, kube: Kube, namespace: str | None, rng: random.Random) -> list[Obj]:
-        if self.name:
-            obj = kube.try_get(self.kind, namespace, self.name)
-            found = [obj] if obj is not None else []
-        else:
-            found = [o for o in kube.items(self.kind, namespace, self.selector)
-                     if "deletionTimestamp" not in o["metadata"]]
-        if not found:
-            where = f"{self.kind} {self.name or self.selector or '(any)'}"
-            raise ConfigError(f"fault target not found: {where} in namespace {namespace or '(cluster)'}")
-        found.sort(key=lambda o: o["metadata"]["name"])
-        if self.mode == "one":
-            return [rng.choice(found)]
-        if self.mode == "fixed":
-            return rng.sample(found, min(len(found), int(self.value or 1)))
-        if self.mode == "fixed-percent":
-            count = max(1, len(found) * int(self.value or 100) // 100)
-            return rng.sample(found, min(len(found), count))
-        return found
+class NoParams:
+    """A fault type without parameters."""
 
 
 @dataclass
@@ -70,17 +61,27 @@ class Outcome:
 
 
 class Fault(ABC):
+    """A fault type. ``Params`` is the dataclass of its parameters: their defaults are written there
+    once, and the schema a scenario's ``params`` is validated against is generated from it."""
+
     type: ClassVar[str]
     summary: ClassVar[str]
     kinds: ClassVar[tuple[str, ...]] = ("Deployment",)
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {}}
+    Params: ClassVar[builtins.type[Any]] = NoParams
 
     def __init__(self, target: Target, params: dict[str, Any] | None = None, seed: int = 0) -> None:
         if target.kind not in self.kinds:
             raise ConfigError(f"fault {self.type} applies to {', '.join(self.kinds)}, not {target.kind}")
+        problems = [e.message for e in Draft202012Validator(self.params_schema()).iter_errors(params or {})]
+        if problems:
+            raise ConfigError(f"fault {self.type}: parameters: {'; '.join(problems)}")
         self.target = target
-        self.params = params or {}
+        self.params: Any = build(self.Params, params or {})
         self.rng = random.Random(seed)
+
+    @classmethod
+    def params_schema(cls) -> dict[str, Any]:
+        return schema_of(cls.Params)
 
     # ------------------------------------------------------------------ what a fault defines
 
@@ -97,7 +98,7 @@ class Fault(ABC):
     def plan(self, kube: Kube, namespace: str | None) -> list[str]:
         """Dry run: what inject would change, touching nothing."""
         lines = []
-        for obj in self.target.resolve(kube, namespace, random.Random(self.rng.random())):
+        for obj in resolve(self.target, kube, namespace, random.Random(self.rng.random())):
             for path, value in self.changes(obj):
                 before = pointer.read(obj, path)
                 lines.append(f"{obj['kind']} {_where(obj)}: {path}: {_show(before)} -> {_show(value)}")
@@ -105,7 +106,7 @@ class Fault(ABC):
 
     def inject(self, kube: Kube, namespace: str | None, journal: Journal) -> list[Record]:
         records = []
-        for obj in self.target.resolve(kube, namespace, self.rng):
+        for obj in resolve(self.target, kube, namespace, self.rng):
             records += self._apply_fields(kube, obj, journal)
         return records
 

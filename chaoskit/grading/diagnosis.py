@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from chaoskit.grading.resources import same_resource
 from chaoskit.grading.result import Item, Part
 from chaoskit.scenario.causes import Cause
+from chaoskit.scenario.model import Diagnosis
 
 CAUSE_SHARE, RESOURCE_SHARE, NOTE_SHARE = 0.6, 0.25, 0.15
 RELATED_CREDIT = 0.5
@@ -66,21 +66,21 @@ def note_credit(note: str, expected: Sequence[str], keywords: Sequence[str],
     return min(1.0, len(hits) / NOTE_HITS_FOR_FULL) * max(0.0, 2 * precision - 1), hits
 
 
-def score_diagnosis(sub: Submission | None, spec: Mapping[str, Any], causes: Mapping[str, Cause],
+def score_diagnosis(sub: Submission | None, spec: Diagnosis, causes: Mapping[str, Cause],
                     maximum: float, investigated: bool = True) -> Part:
     """``investigated`` is False when no runbook step was taken before the submission: a guess from
     the briefing keeps only half of what it earned."""
     if sub is None:
         return Part.of("diagnosis", maximum, [Item("no diagnosis submitted", 0.0, maximum)])
-    expected = list(spec["causes"])
+    expected = list(spec.causes)
     c = cause_credit(sub.causes, expected, causes)
     label = "right cause" if c >= 1 else "related cause" if c > 0 else "wrong cause"
     items = [Item(label, c * CAUSE_SHARE * maximum, CAUSE_SHARE * maximum,
                   f"named {', '.join(sub.causes)}; expected {', '.join(expected)}")]
-    r = 1.0 if sub.resource and same_resource(sub.resource, spec["resource"]) else 0.0
+    r = 1.0 if sub.resource and same_resource(sub.resource, spec.resource) else 0.0
     items.append(Item("affected resource", r * RESOURCE_SHARE * maximum, RESOURCE_SHARE * maximum,
-                      f"named {sub.resource or '-'}; expected {spec['resource']}"))
-    n, hits = note_credit(sub.note, expected, spec.get("keywords") or (), causes)
+                      f"named {sub.resource or '-'}; expected {spec.resource}"))
+    n, hits = note_credit(sub.note, expected, spec.keywords, causes)
     items.append(Item("explanation", n * NOTE_SHARE * maximum, NOTE_SHARE * maximum,
                       f"matched {', '.join(hits)}" if hits else "no sign of the cause in the note"))
     earned = sum(i.points for i in items)

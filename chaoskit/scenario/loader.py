@@ -39,16 +39,38 @@ class ScenarioError(ConfigError):
         self.problems = problems
 
 
-def _lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = f"{path}.{key.value}" if path else str(key.value)
-            out[child] = key.start_mark.line + 1
-            _lines(value, child, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", out)
+MAX_NODES = 50_000  # YAML nodes a file may expand to, aliases included (an alias bomb stops here)
+
+
+class _Walk:
+    """One pass over the composed YAML: the line of every path, duplicate keys, and the size the
+    document expands to once aliases are followed (refused past :data:`MAX_NODES`)."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, int] = {}
+        self.duplicates: list[tuple[str, int, int]] = []  # (path, line, line of the first)
+        self.nodes = 0
+
+    def visit(self, node: yaml.Node, path: str) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            return
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = str(key.value)
+                child = f"{path}.{name}" if path else name
+                line = key.start_mark.line + 1
+                if name in first:
+                    self.duplicates.append((child, line, first[name]))
+                    continue
+                first[name] = line
+                self.lines[child] = line
+                self.visit(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.visit(item, f"{path}[{i}]")
 
 
 def _yaml_path(parts: Any) -> str:
@@ -59,22 +81,36 @@ def _yaml_path(parts: Any) -> str:
 
 
 def parse(path: Path) -> tuple[Any, dict[str, int], list[Problem]]:
-    """(data, path -> line, problems) for one file; YAML syntax errors are problems too."""
+    """(data, path -> line, problems) for one file. Unreadable bytes, YAML syntax errors, duplicate
+    keys and documents that expand past :data:`MAX_NODES` through aliases are problems too; data is
+    None only when nothing further can be checked."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         return None, {}, [Problem(path, "", 0, f"cannot read: {exc.strerror}")]
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        return None, {}, [Problem(path, "", line, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at "
+                                                  f"offset {exc.start}")]
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        walk = _Walk()
+        if node is not None:
+            walk.visit(node, "")
+        if walk.nodes > MAX_NODES:
+            return None, walk.lines, [Problem(path, "", 1, f"the document expands to more than {MAX_NODES} "
+                                                           "YAML nodes through its aliases")]
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         return None, {}, [Problem(path, "", line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-    lines: dict[str, int] = {}
-    if node is not None:
-        _lines(node, "", lines)
-    return data, lines, []
+    finally:
+        loader.dispose()
+    problems = [Problem(path, where, line, f"duplicate key (first given at line {earlier})")
+                for where, line, earlier in walk.duplicates]
+    return data, walk.lines, problems
 
 
 def schema_problems(path: Path, data: Any, lines: dict[str, int]) -> list[Problem]:
@@ -90,14 +126,16 @@ def schema_problems(path: Path, data: Any, lines: dict[str, int]) -> list[Proble
     return problems
 
 
-def load_file(path: Path) -> tuple[Scenario | None, dict[str, int], list[Problem]]:
+def load_file(path: Path) -> tuple[Scenario | None, Any, dict[str, int], list[Problem]]:
+    """(scenario, data, lines, problems): the scenario only when the file has no YAML or schema
+    problem; the data whenever it could be read, so that further checks can still run on it."""
     data, lines, problems = parse(path)
+    if data is None:
+        return None, None, lines, problems
+    problems += schema_problems(path, data, lines)
     if problems:
-        return None, lines, problems
-    problems = schema_problems(path, data, lines)
-    if problems:
-        return None, lines, problems
-    return Scenario.from_dict(data, path), lines, []
+        return None, data, lines, problems
+    return Scenario.from_dict(data, path), data, lines, []
 
 
 def builtin_dir() -> Path:
@@ -111,25 +149,3 @@ def scenario_dirs(extra: tuple[Path, ...] = ()) -> list[Path]:
     env = os.environ.get("CHAOSKIT_SCENARIOS", "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
     return dirs + list(extra)
-
-
-def load_scenarios(extra: tuple[Path, ...] = ()) -> dict[str, Scenario]:
-    """Every scenario in the scenario directories; any broken file is a ScenarioError listing all problems."""
-    found: dict[str, Scenario] = {}
-    problems: list[Problem] = []
-    for directory in scenario_dirs(extra):
-        if not directory.is_dir():
-            problems.append(Problem(directory, "", 0, "not a directory"))
-            continue
-        for path in sorted(directory.glob("*.yaml")):
-            scenario, lines, file_problems = load_file(path)
-            problems += file_problems
-            if scenario is not None:
-                if scenario.id in found:
-                    other = found[scenario.id].path
-                    problems.append(Problem(path, "id", lines.get("id", 1),
-                                            f"duplicate scenario id {scenario.id!r} (also in {other})"))
-                found[scenario.id] = scenario
-    if problems:
-        raise ScenarioError(problems)
-    return found

@@ -1,18 +1,18 @@
-"""The JSON Schema of a scenario file (``chaoskit schema`` prints it, for editor completion)."""
+"""The JSON Schema of a scenario file (``chaoskit schema`` prints it, for editor completion).
+
+The typed parts (fault specs and their targets, escalations, the monitor, the diagnosis) come from
+their dataclasses in :mod:`chaoskit.scenario.model`; the rest is written here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-DURATION = {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h)$",
-            "description": "simulator time, e.g. 30s, 2m, 1h"}
+from chaoskit.scenario.dataschema import DURATION_SCHEMA, schema_of
+from chaoskit.scenario.model import Diagnosis, Escalation, FaultSpec, Monitor
+
+DURATION = DURATION_SCHEMA
 STRINGS = {"type": "array", "items": {"type": "string"}}
-TARGET = {
-    "type": "object", "additionalProperties": False, "required": ["kind"],
-    "properties": {"kind": {"type": "string"}, "name": {"type": "string"}, "selector": {"type": "string"},
-                   "mode": {"enum": ["one", "all", "fixed", "fixed-percent"]}, "value": {"type": "integer"},
-                   "container": {"type": "string"}},
-}
 CHECK = {
     "type": "object", "additionalProperties": False, "required": ["check"],
     "properties": {
@@ -48,13 +48,8 @@ SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False, "required": ["template"],
             "properties": {"template": {"type": "string"}, "vars": {"type": "object"}}}},
         "baseline": {"type": "array", "items": CHECK},
-        "faults": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "additionalProperties": False, "required": ["type", "target"],
-            "properties": {"type": {"type": "string"}, "target": TARGET, "params": {"type": "object"},
-                           "at": DURATION, "every": DURATION, "red_herring": {"type": "boolean"}}}},
-        "diagnosis": {"type": "object", "additionalProperties": False, "required": ["causes", "resource"],
-                      "properties": {"causes": {**STRINGS, "minItems": 1}, "resource": {"type": "string"},
-                                     "keywords": STRINGS}},
+        "faults": {"type": "array", "minItems": 1, "items": schema_of(FaultSpec)},
+        "diagnosis": schema_of(Diagnosis),
         "remediation": {"type": "array", "minItems": 1, "items": CHECK},
         "guardrails": {"type": "array", "items": {
             "enum": ["no-delete-workload", "no-image-change", "no-scale-to-zero", "no-other-namespaces",
@@ -69,10 +64,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False, "required": ["kind"],
             "properties": {"kind": {"enum": ["pod-state", "event", "alert"]}, "selector": {"type": "string"},
                            "reason": {"type": "string"}, "description": {"type": "string"}}}},
-        "monitor": {"type": "object", "additionalProperties": False, "required": ["service", "port"],
-                    "properties": {"service": {"type": "string"}, "port": {"type": "integer"},
-                                   "path": {"type": "string"}, "expect": {"type": "integer"},
-                                   "interval": DURATION, "alert_after": DURATION}},
+        "monitor": schema_of(Monitor),
         "targets": {"type": "object", "additionalProperties": False,
                     "properties": {"detect": DURATION, "recover": DURATION}},
         "weights": {"type": "object", "additionalProperties": False,
@@ -80,8 +72,6 @@ SCHEMA: dict[str, Any] = {
                                    "remediation": {"type": "number", "minimum": 0},
                                    "process": {"type": "number", "minimum": 0}}},
         "pass_score": {"type": "integer", "minimum": 0, "maximum": 100},
-        "escalations": {"type": "array", "items": {
-            "type": "object", "additionalProperties": False, "required": ["after", "fault"],
-            "properties": {"after": DURATION, "fault": {"type": "object"}}}},
+        "escalations": {"type": "array", "items": schema_of(Escalation)},
     },
 }

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,24 +36,24 @@ def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> 
                           "'_' or '.', starting and ending with a letter or digit)")
     if access is None:
         return
-    from chaoskit.session.neighbours import faults_of, node_fault_conflict, node_faults
+    from chaoskit.session.neighbours import node_fault_conflict
 
     if speed != 1.0 and not access.simulator:
         raise ConfigError("--speed applies to the simulator; a real cluster runs at 1x")
-    if any(ftype == "node-not-ready" for ftype, _ in faults_of(scenario)) and not (access.simulator or access.kind):
+    if any(f.type == "node-not-ready" for f in scenario.all_faults) and not (access.simulator or access.kind):
         raise ConfigError(f"scenario {scenario.id} stops a node, which chaoskit can do only on kind (docker stop) "
                           f"or the simulator; context {access.context} is neither")
-    if node_faults(scenario) and not access.node_faults:
+    if scenario.node_faults and not access.node_faults:
         raise SafetyError(f"scenario {scenario.id} injects node-level faults; on a cluster that is not a chaoskit "
                           f"simulator they need --allow-node-faults (context {access.context})")
     kube = access.client()
-    named = {t["name"] for _, t in faults_of(scenario) if t.get("kind") == "Node" and t.get("name")}
+    named = {f.target.name for f in scenario.all_faults if f.target.kind == "Node" and f.target.name}
     missing = sorted(n for n in named if kube.try_get("Node", None, n) is None)
     if missing:
         raise ConfigError(f"scenario {scenario.id} targets node {', '.join(missing)}, which context "
                           f"{access.context} does not have (kind names nodes after the cluster: "
                           "'chaoskit cluster up --name chaoskit' makes chaoskit-worker)")
-    node_fault_conflict(kube, sid, node_faults(scenario))
+    node_fault_conflict(kube, sid, scenario.node_faults)
 
 
 def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "practice", name: str | None = None,
@@ -95,27 +96,25 @@ def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "prac
 
 def plan(scenario_id: str, access: Access | None, scenario_dirs: tuple[Path, ...] = ()) -> dict[str, Any]:
     """What ``start`` would do, touching nothing: namespace, manifests, faults with times and targets."""
-    from chaoskit.catalog import catalogue, render
-    from chaoskit.faults import REGISTRY, Target
-    from chaoskit.scenario.model import parse_duration
-    from chaoskit.session.neighbours import labels, node_faults
+    from chaoskit.catalog import catalogue
+    from chaoskit.faults import REGISTRY
+    from chaoskit.scenario.render import render
+    from chaoskit.session.neighbours import labels
 
     scenario = catalogue(scenario_dirs).get(scenario_id)
     if scenario is None:
         raise ConfigError(f"no scenario {scenario_id!r} (see 'chaoskit list')")
     ns = namespace_for(scenario_id)
-    faults = [{"at": f.at, "every": f.every, "type": f.type, "target": f.target, "params": f.params,
-               "red_herring": f.red_herring,
-               "describe": REGISTRY[f.type](Target.from_dict(f.target), f.params).describe()}
-              for f in sorted(scenario.faults, key=lambda f: f.at)]
-    escalations = [{"after": parse_duration(e["after"]), "type": e["fault"]["type"], "target": e["fault"]["target"],
-                    "describe": REGISTRY[e["fault"]["type"]](Target.from_dict(e["fault"]["target"]),
-                                                             e["fault"].get("params") or {}).describe()}
+    faults = [{"at": f.at, "every": f.every, "type": f.type, "target": asdict(f.target), "params": f.params,
+               "red_herring": f.red_herring, "describe": REGISTRY[f.type](f.target, f.params).describe()}
+              for f in scenario.timeline]
+    escalations = [{"after": e.after, "type": e.fault.type, "target": asdict(e.fault.target),
+                    "describe": REGISTRY[e.fault.type](e.fault.target, e.fault.params).describe()}
                    for e in scenario.escalations]
     where = "the bundled simulator" if access is None else f"context {access.context} ({access.server})"
     return {"scenario": scenario.id, "where": where, "namespace": ns, "time_limit": scenario.time_limit,
             "manifests": render(scenario, ns, labels("SESSION-ID")), "faults": faults, "escalations": escalations,
-            "node_faults": node_faults(scenario)}
+            "node_faults": scenario.node_faults}
 
 
 def namespace_for(scenario_id: str) -> str:

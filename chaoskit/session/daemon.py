@@ -19,11 +19,11 @@ from chaoskit.catalog import catalogue
 from chaoskit.checks import Memory, evaluate
 from chaoskit.cluster import Kube
 from chaoskit.errors import ChaoskitError
-from chaoskit.faults import REGISTRY, Journal, Target
+from chaoskit.faults import REGISTRY, Journal
 from chaoskit.scenario import Scenario
-from chaoskit.scenario.model import parse_duration
+from chaoskit.scenario.model import FaultSpec
 from chaoskit.session.home import read_json, write_json
-from chaoskit.session.neighbours import SESSION_LABEL, node_fault_conflict, node_faults
+from chaoskit.session.neighbours import SESSION_LABEL, node_fault_conflict
 from chaoskit.session.record import Record
 from chaoskit.session.teardown import teardown
 from chaoskit.session.venue import ClusterVenue, Venue, install, open_venue
@@ -63,7 +63,7 @@ class Daemon:
 
     def deploy(self) -> None:
         self.venue.trainee_kubeconfig(self.dir / "kubeconfig", self.ns)
-        install(self.kube, self.scenario, self.ns, self.meta["id"], node_faults(self.scenario))
+        install(self.kube, self.scenario, self.ns, self.meta["id"], self.scenario.node_faults)
         deadline = time.monotonic() + BASELINE_TIMEOUT / self.speed
         while time.monotonic() < deadline:
             if all(evaluate(self.kube, self.ns, c).ok for c in self.scenario.baseline):
@@ -72,8 +72,8 @@ class Daemon:
         raise RuntimeError("the scenario's baseline did not become healthy")
 
     def inject(self, index: int) -> None:
-        spec = sorted(self.scenario.faults, key=lambda f: f.at)[index]
-        self._inject(spec.type, spec.target, spec.params, index, red_herring=spec.red_herring)
+        spec = self.scenario.timeline[index]
+        self._inject(spec, index, red_herring=spec.red_herring)
 
     def escalate(self, index: int) -> None:
         """An escalation step fires only while the trainee has not fixed things yet."""
@@ -81,17 +81,17 @@ class Daemon:
         if state and all(c["since"] is not None for c in state.values()):
             self.record.add("escalation-skipped", self.now(), step=index)
             return
-        spec = self.scenario.escalations[index]["fault"]
-        self._inject(spec["type"], spec["target"], spec.get("params") or {}, 100 + index, escalation=index)
+        self._inject(self.scenario.escalations[index].fault, 100 + index, escalation=index)
 
-    def _inject(self, ftype: str, target: dict[str, Any], params: dict[str, Any], seed: int, **extra: Any) -> None:
+    def _inject(self, spec: FaultSpec, seed: int, **extra: Any) -> None:
         with self.lock:
             if self.done.is_set():
                 return
-            fault = REGISTRY[ftype](Target.from_dict(target), params, seed=seed)
-            namespace = None if target["kind"] == "Node" else self.ns
+            ftype = spec.type
+            fault = REGISTRY[ftype](spec.target, spec.params, seed=seed)
+            namespace = None if spec.target.kind == "Node" else self.ns
             try:
-                if target["kind"] == "Node" and isinstance(self.venue, ClusterVenue):
+                if spec.target.kind == "Node" and isinstance(self.venue, ClusterVenue):
                     node_fault_conflict(self.kube, self.meta["id"], node_fault=True)
                 done = fault.inject(self.kube, namespace, self.journal)
                 self.record.add("injected", self.now(), fault=ftype, changes=len(done), what=fault.describe(),
@@ -103,19 +103,19 @@ class Daemon:
         mon = self.scenario.monitor
         if not mon or self.done.is_set():
             return
-        code, _ = self.kube.proxy_get(self.ns, mon["service"], int(mon["port"]), mon.get("path", "/"))
-        ok = code == int(mon.get("expect", 200))
+        code, _ = self.kube.proxy_get(self.ns, mon.service, mon.port, mon.path)
+        ok = code == mon.expect
         now = self.now()
         self.record.add("probe", now, ok=ok, code=code)
         if ok:
             if self.alerting:
-                self.record.add("resolved", now, alert=mon["service"])
+                self.record.add("resolved", now, alert=mon.service)
             self.outage_since, self.alerting = None, False
             return
         self.outage_since = self.outage_since if self.outage_since is not None else now
-        if not self.alerting and now - self.outage_since >= parse_duration(mon.get("alert_after", "1m")):
+        if not self.alerting and now - self.outage_since >= mon.alert_after:
             self.alerting = True
-            self.record.add("alert", now, alert=mon["service"], since=self.outage_since)
+            self.record.add("alert", now, alert=mon.service, since=self.outage_since)
 
     def watch(self) -> None:
         """Per check: since when it has passed without a break (None while failing)."""
@@ -138,16 +138,16 @@ class Daemon:
         self.tick_clock()
 
     def schedule(self) -> None:
-        for i, spec in enumerate(sorted(self.scenario.faults, key=lambda f: f.at)):
+        for i, spec in enumerate(self.scenario.timeline):
             self.scheduler.add_job(self.inject, "date", run_date=self.wall_after(spec.at), args=[i])
             if spec.every:
                 self.scheduler.add_job(self.inject, "interval", seconds=spec.every / self.speed, args=[i],
                                        start_date=self.wall_after(spec.at + spec.every))
         for j, step in enumerate(self.scenario.escalations):
-            self.scheduler.add_job(self.escalate, "date", run_date=self.wall_after(parse_duration(step["after"])),
+            self.scheduler.add_job(self.escalate, "date", run_date=self.wall_after(step.after),
                                    args=[j])
         if self.scenario.monitor:
-            every = parse_duration(self.scenario.monitor.get("interval", "10s")) / self.speed
+            every = self.scenario.monitor.interval / self.speed
             self.scheduler.add_job(self.probe, "interval", seconds=every, max_instances=1, coalesce=True)
         self.scheduler.add_job(self.watch, "interval", seconds=WATCH_EVERY / self.speed, max_instances=1,
                                coalesce=True)

@@ -130,7 +130,7 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
     parts = {
         "diagnosis": score_diagnosis(sub, scenario.diagnosis, taxonomy(), weights["diagnosis"], investigated),
         "remediation": score_remediation(outcomes, violations(scenario.guardrails, audit, ns, end_facts(kube, ns)),
-                                         collateral(kube, ns, audit, scenario.diagnosis["resource"].split("/", 1)[1]),
+                                         collateral(kube, ns, audit, scenario.diagnosis.resource_name),
                                          weights["remediation"]),
         "process": score_process(inputs, weights["process"]),
     }
@@ -143,7 +143,7 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
         "diagnosis_submitted": diagnoses[-1] if diagnoses else None,
         "timeline": timeline(rec, since_fault, found, started, since if fixed else None),
         "transcript": transcript(audit, started),
-        "truth": {"causes": scenario.diagnosis["causes"], "resource": scenario.diagnosis["resource"],
+        "truth": {"causes": list(scenario.diagnosis.causes), "resource": scenario.diagnosis.resource,
                   "faults": [e["what"] for e in injected if not e.get("red_herring")],
                   "red_herrings": [e["what"] for e in injected if e.get("red_herring")],
                   "solution": list(scenario.solution.commands),

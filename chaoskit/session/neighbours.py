@@ -4,13 +4,12 @@ faults hit everyone on the cluster, so they wait until a session has the cluster
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chaoskit.errors import SafetyError
 
 if TYPE_CHECKING:
     from chaoskit.cluster import Kube
-    from chaoskit.scenario import Scenario
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 SESSION_LABEL = "chaoskit.dev/session"
@@ -20,16 +19,6 @@ NODE_FAULTS_LABEL = "chaoskit.dev/node-faults"
 def labels(session: str) -> dict[str, str]:
     """What marks every object chaoskit creates: its name and the session's id."""
     return {MANAGED_BY: "chaoskit", SESSION_LABEL: session}
-
-
-def faults_of(scenario: Scenario) -> list[tuple[str, dict[str, Any]]]:
-    """(type, target) of every fault a session may inject: the timeline's and the escalations'."""
-    return [(f.type, f.target) for f in scenario.faults] + \
-        [(e["fault"]["type"], e["fault"]["target"]) for e in scenario.escalations]
-
-
-def node_faults(scenario: Scenario) -> bool:
-    return any(target.get("kind") == "Node" for _, target in faults_of(scenario))
 
 
 def active_sessions(kube: Kube, session: str) -> dict[str, bool]:

@@ -13,12 +13,12 @@ from typing import Any, Protocol
 
 import yaml
 
-from chaoskit.catalog import render
 from chaoskit.cluster import Kube, KubeError, connect
 from chaoskit.cluster.access import Access, simulator_identity
 from chaoskit.cluster.proxy import AuditProxy, Upstream
 from chaoskit.cluster.scope import Scope
 from chaoskit.scenario import Scenario
+from chaoskit.scenario.render import render
 from chaoskit.session.neighbours import NODE_FAULTS_LABEL, labels
 from chaoskit.sim.apiserver.embedded import EmbeddedServer
 from chaoskit.sim.cluster import ClusterConfig

@@ -1,16 +1,17 @@
-"""The fault types. Each is a small class: which kinds it targets, its parameters (a JSON Schema
-fragment) and the field changes it makes; injection, journaling and revert live in
-:mod:`chaoskit.faults.base`.
+"""The fault types. Each is a small class: which kinds it targets, its parameters (a ``Params``
+dataclass: the defaults are written there and nowhere else) and the field changes it makes;
+injection, journaling and revert live in :mod:`chaoskit.faults.base`.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 from chaoskit.cluster import Kube
 from chaoskit.errors import ConfigError
 from chaoskit.faults import pointer
-from chaoskit.faults.base import Fault, Obj, register
+from chaoskit.faults.base import Fault, Obj, register, resolve
 from chaoskit.faults.journal import Journal, Record
 
 WORKLOADS = ("Deployment", "DaemonSet", "StatefulSet")
@@ -51,12 +52,14 @@ class MemoryLimit(Fault):
     type = "memory-limit"
     summary = "memory limit below the container's working set (OOMKilled)"
     kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False,
-                     "properties": {"limit": {"type": "string", "default": "16Mi"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        limit: str = field(default="16Mi", metadata={"doc": "the memory limit (and request) set"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, _ = _container(obj, self.target.container)
-        limit = self.params.get("limit", "16Mi")
+        limit = self.params.limit
         return [(f"{path}/resources/limits/memory", limit), (f"{path}/resources/requests/memory", limit)]
 
 
@@ -65,16 +68,20 @@ class BadImage(Fault):
     type = "bad-image"
     summary = "a new revision whose image cannot be pulled"
     kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "variant": {"enum": ["tag", "repository", "registry"], "default": "tag"},
-        "image": {"type": "string"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        variant: Literal["tag", "repository", "registry"] = field(
+            default="tag", metadata={"doc": "what is wrong: a tag that does not exist, a misspelt repository, "
+                                            "an unreachable registry"})
+        image: str | None = field(default=None, metadata={"doc": "this exact image instead"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, c = _container(obj, self.target.container)
-        if "image" in self.params:
-            return [(f"{path}/image", self.params["image"])]
+        if self.params.image is not None:
+            return [(f"{path}/image", self.params.image)]
         repo, tag = _image_parts(c["image"])
-        variant = self.params.get("variant", "tag")
+        variant = self.params.variant
         if variant == "tag":
             bad = f"{repo}:{tag}.99" if tag[:1].isdigit() else f"{repo}:{tag}-v2"
         elif variant == "repository":
@@ -91,16 +98,19 @@ class ProbeBreak(Fault):
     type = "probe-break"
     summary = "a liveness or readiness probe that can never pass"
     kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "probe": {"enum": ["liveness", "readiness"], "default": "liveness"},
-        "break": {"enum": ["path", "port", "timing"], "default": "path"},
-        "port": {"type": "integer"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        probe: Literal["liveness", "readiness"] = "liveness"
+        how: Literal["path", "port", "timing"] = field(default="path", metadata={
+            "name": "break", "doc": "a path that 404s, a port nothing listens on, or no time to start"})
+        port: int | None = field(default=None, metadata={"doc": "the wrong port (default: the right one + 1)"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, c = _container(obj, self.target.container)
-        key = f"{self.params.get('probe', 'liveness')}Probe"
+        key = f"{self.params.probe}Probe"
         probe = c.get(key)
-        how = self.params.get("break", "path")
+        how = self.params.how
         if how == "timing" and probe:
             # No time to start: probed at once, every second, one failure is fatal.
             return [(f"{path}/{key}/initialDelaySeconds", 0), (f"{path}/{key}/periodSeconds", 1),
@@ -113,12 +123,12 @@ class ProbeBreak(Fault):
             if how == "path":
                 return [(f"{path}/{key}/httpGet/path", (probe["httpGet"].get("path") or "/") + "z")]
             port = probe["httpGet"].get("port")
-            new_port = self.params.get("port") or (port + 1 if isinstance(port, int) else 8081)
+            new_port = self.params.port or (port + 1 if isinstance(port, int) else 8081)
             return [(f"{path}/{key}/httpGet/port", new_port)]
         if "tcpSocket" in probe:
             port = probe["tcpSocket"].get("port")
-            return [(f"{path}/{key}/tcpSocket/port", self.params.get("port") or (port + 1 if isinstance(port, int)
-                                                                                else 8081))]
+            return [(f"{path}/{key}/tcpSocket/port", self.params.port or (port + 1 if isinstance(port, int)
+                                                                          else 8081))]
         return [(f"{path}/{key}/exec/command", ["cat", "/tmp/does-not-exist"])]
 
 
@@ -126,13 +136,15 @@ class _CommandFault(Fault):
     """Replace the container's command (and drop its args), as a bad deploy does."""
 
     kinds = WORKLOADS
-    default_command: ClassVar[list[str]] = []
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "command": {"type": "array", "items": {"type": "string"}}}}
+    default_command: ClassVar[tuple[str, ...]] = ()
+
+    @dataclass(frozen=True)
+    class Params:
+        command: tuple[str, ...] = field(default=(), metadata={"doc": "the command (default: the fault type's)"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, _ = _container(obj, self.target.container)
-        return [(f"{path}/command", self.params.get("command") or self.default_command),
+        return [(f"{path}/command", list(self.params.command or self.default_command)),
                 (f"{path}/args", pointer.ABSENT)]
 
 
@@ -140,14 +152,14 @@ class _CommandFault(Fault):
 class CrashCommand(_CommandFault):
     type = "crash-command"
     summary = "a command that exits with an error at start (CrashLoopBackOff)"
-    default_command: ClassVar[list[str]] = ["sh", "-c", "echo 'FATAL: cannot open /config/app.yaml'; exit 1"]
+    default_command: ClassVar[tuple[str, ...]] = ("sh", "-c", "echo 'FATAL: cannot open /config/app.yaml'; exit 1")
 
 
 @register
 class OneShot(_CommandFault):
     type = "one-shot"
     summary = "a batch program that finishes, run under restartPolicy Always (Completed, CrashLoopBackOff)"
-    default_command: ClassVar[list[str]] = ["sh", "-c", "echo 'report generated'"]
+    default_command: ClassVar[tuple[str, ...]] = ("sh", "-c", "echo 'report generated'")
 
 
 @register
@@ -155,12 +167,14 @@ class HugeRequests(Fault):
     type = "huge-requests"
     summary = "resource requests larger than any node (Pending, Insufficient memory)"
     kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "memory": {"type": "string", "default": "64Gi"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        memory: str = field(default="64Gi", metadata={"doc": "the memory request (and limit, if one is set)"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, c = _container(obj, self.target.container)
-        memory = self.params.get("memory", "64Gi")
+        memory = self.params.memory
         out: list[tuple[str, Any]] = [(f"{path}/resources/requests/memory", memory)]
         if (c.get("resources") or {}).get("limits", {}).get("memory"):
             out.append((f"{path}/resources/limits/memory", memory))
@@ -172,17 +186,21 @@ class MissingConfig(Fault):
     type = "missing-config"
     summary = "an env reference to a ConfigMap or Secret (or a key) that does not exist"
     kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "source": {"enum": ["configMap", "secret"], "default": "configMap"},
-        "name": {"type": "string"}, "key": {"type": "string"}, "env": {"type": "string"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        source: Literal["configMap", "secret"] = "configMap"
+        name: str | None = field(default=None, metadata={"doc": "the missing object (default: NAME-config or "
+                                                                "NAME-creds after the workload)"})
+        key: str = "mode"
+        env: str = "APP_MODE"
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, c = _container(obj, self.target.container)
-        source = self.params.get("source", "configMap")
+        source = self.params.source
         ref = "configMapKeyRef" if source == "configMap" else "secretKeyRef"
-        name = self.params.get("name") or f"{obj['metadata']['name']}-{'config' if source == 'configMap' else 'creds'}"
-        entry = {"name": self.params.get("env", "APP_MODE"),
-                 "valueFrom": {ref: {"name": name, "key": self.params.get("key", "mode")}}}
+        name = self.params.name or f"{obj['metadata']['name']}-{'config' if source == 'configMap' else 'creds'}"
+        entry = {"name": self.params.env, "valueFrom": {ref: {"name": name, "key": self.params.key}}}
         env = list(c.get("env") or [])
         return [(f"{path}/env", [*env, entry])]
 
@@ -191,7 +209,6 @@ class MissingConfig(Fault):
 class ScaleZero(Fault):
     type = "scale-zero"
     summary = "replicas set to 0"
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {}}
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         return [("/spec/replicas", 0)]
@@ -202,16 +219,18 @@ class BadRollout(Fault):
     type = "bad-rollout"
     summary = "a new version that never becomes ready"
     kinds = WORKLOADS
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "image": {"type": "string"}, "path": {"type": "string", "default": "/ready-v2"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        image: str | None = field(default=None, metadata={"doc": "the new version's image"})
+        path: str = field(default="/ready-v2", metadata={"doc": "the readiness path the new version never serves"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         path, c = _container(obj, self.target.container)
         port = (c.get("ports") or [{}])[0].get("containerPort", 80)
-        out: list[tuple[str, Any]] = [(f"{path}/readinessProbe", _http_probe(self.params.get("path", "/ready-v2"),
-                                                                             port))]
-        if "image" in self.params:
-            out.append((f"{path}/image", self.params["image"]))
+        out: list[tuple[str, Any]] = [(f"{path}/readinessProbe", _http_probe(self.params.path, port))]
+        if self.params.image is not None:
+            out.append((f"{path}/image", self.params.image))
         return out
 
 
@@ -220,15 +239,18 @@ class ServiceSelector(Fault):
     type = "service-selector"
     summary = "a Service selector that matches no pod"
     kinds = ("Service",)
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "label": {"type": "string"}, "value": {"type": "string"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        label: str | None = field(default=None, metadata={"doc": "the selector's label (default: its first)"})
+        value: str | None = field(default=None, metadata={"doc": "the wrong value (default: a typo)"})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         selector = (obj.get("spec") or {}).get("selector") or {}
         if not selector:
             raise ConfigError(f"Service {obj['metadata']['name']} has no selector to break")
-        label = self.params.get("label") or sorted(selector)[0]
-        value = self.params.get("value") or _typo(str(selector.get(label, "app")))
+        label = self.params.label or sorted(selector)[0]
+        value = self.params.value or _typo(str(selector.get(label, "app")))
         return [(f"/spec/selector/{pointer.escape(label)}", value)]
 
 
@@ -237,12 +259,14 @@ class ServiceTargetPort(Fault):
     type = "service-target-port"
     summary = "a Service targetPort nothing listens on"
     kinds = ("Service",)
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "port": {"type": "integer", "default": 8080}, "index": {"type": "integer", "default": 0}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        port: int = field(default=8080, metadata={"doc": "the targetPort nothing listens on"})
+        index: int = field(default=0, metadata={"doc": "which of the Service's ports", "schema": {"minimum": 0}})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
-        index = int(self.params.get("index", 0))
-        return [(f"/spec/ports/{index}/targetPort", int(self.params.get("port", 8080)))]
+        return [(f"/spec/ports/{self.params.index}/targetPort", self.params.port)]
 
 
 @register
@@ -260,14 +284,17 @@ class NodeTaint(Fault):
     type = "node-taint"
     summary = "a taint on nodes that workloads do not tolerate"
     kinds = ("Node",)
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "key": {"type": "string", "default": "maintenance"}, "value": {"type": "string", "default": "true"},
-        "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"], "default": "NoSchedule"}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        key: str = "maintenance"
+        value: str = field(default="true", metadata={"doc": "the taint's value ('' for none)"})
+        effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
 
     def taint(self) -> dict[str, str]:
-        taint = {"key": self.params.get("key", "maintenance"), "effect": self.params.get("effect", "NoSchedule")}
-        if self.params.get("value", "true"):
-            taint["value"] = self.params.get("value", "true")
+        taint = {"key": self.params.key, "effect": self.params.effect}
+        if self.params.value:
+            taint["value"] = self.params.value
         return taint
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
@@ -291,15 +318,18 @@ class PodDelete(Fault):
     type = "pod-delete"
     summary = "pods deleted (a bare pod is gone for good; a managed one comes back under a new name)"
     kinds = ("Pod",)
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {
-        "grace": {"type": "integer", "minimum": 0}}}
+
+    @dataclass(frozen=True)
+    class Params:
+        grace: int | None = field(default=None, metadata={"doc": "the deletion's grace period in seconds",
+                                                          "schema": {"minimum": 0}})
 
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         return []
 
     def plan(self, kube: Kube, namespace: str | None) -> list[str]:
         return [f"Pod {o['metadata'].get('namespace')}/{o['metadata']['name']}: delete"
-                for o in self.target.resolve(kube, namespace, self.rng)]
+                for o in resolve(self.target, kube, namespace, self.rng)]
 
     def _apply_fields(self, kube: Kube, obj: Obj, journal: Journal) -> list[Record]:
         md = obj["metadata"]
@@ -311,7 +341,7 @@ class PodDelete(Fault):
                         "spec": {k: v for k, v in obj["spec"].items() if k != "nodeName"}}
         record = journal.add({"fault": self.type, "op": "delete" if manifest else "note", "kind": "Pod",
                               "namespace": md.get("namespace"), "name": md["name"], "manifest": manifest})
-        kube.delete("Pod", md.get("namespace"), md["name"], grace=self.params.get("grace"))
+        kube.delete("Pod", md.get("namespace"), md["name"], grace=self.params.grace)
         journal.mark(record, "injected" if manifest else "reverted", "" if manifest else
                      "a controller recreates this pod; nothing to revert")
         return [record]
@@ -327,7 +357,7 @@ class NodeNotReady(Fault):
         return []
 
     def plan(self, kube: Kube, namespace: str | None) -> list[str]:
-        return [f"Node {o['metadata']['name']}: stop the kubelet" for o in self.target.resolve(kube, None, self.rng)]
+        return [f"Node {o['metadata']['name']}: stop the kubelet" for o in resolve(self.target, kube, None, self.rng)]
 
     def _apply_fields(self, kube: Kube, obj: Obj, journal: Journal) -> list[Record]:
         record = journal.add({"fault": self.type, "op": "kubelet", "kind": "Node", "name": obj["metadata"]["name"]})
