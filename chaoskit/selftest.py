@@ -40,6 +40,7 @@ class Step:
 @dataclass
 class Result:
     id: str
+    variant: int = 0
     steps: list[Step] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -48,7 +49,7 @@ class Result:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "passed": self.passed, "seconds": round(self.seconds, 2),
+        return {"id": self.id, "variant": self.variant, "passed": self.passed, "seconds": round(self.seconds, 2),
                 "steps": [{"name": s.name, "ok": s.ok, "detail": s.detail} for s in self.steps]}
 
 
@@ -212,7 +213,7 @@ def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed
 def selftest(scenario: Scenario, speed: float = SPEED, access: Access | None = None) -> Result:
     """``access`` None: a fresh simulator per path at ``speed``; else that cluster at its own speed."""
     started = time.monotonic()
-    result = Result(scenario.id)
+    result = Result(scenario.id, scenario.seed)
     result.steps += _path(scenario, scenario.solution, "reference", True, speed, access)
     for i, alt in enumerate(scenario.alternatives):
         result.steps += _path(scenario, alt, f"alternative {i + 1}", True, speed, access)

@@ -17,9 +17,11 @@ from chaoskit.errors import ConfigError
 @SCENARIOS_OPTION
 @JSON_OPTION
 @speed_option(100.0)
+@click.option("--variants", type=click.IntRange(1, 100), default=1, show_default=True,
+              help="Test this many variants of each scenario (seeds 0 to N-1; seed 0 is the defaults).")
 @backend_options
 def selftest(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, ...], as_json: bool, speed: float,
-             where: Where) -> None:
+             variants: int, where: Where) -> None:
     """Prove scenarios honest: fault shows, reference fix holds, wrong fix fails, revert restores.
 
     On the simulator each path gets a fresh cluster; on --backend kind/kube a fresh namespace,
@@ -34,14 +36,15 @@ def selftest(scenario_ids: tuple[str, ...], scenario_dirs: tuple[Path, ...], as_
     results = []
     access = where.access()
     for sid in scenario_ids or tuple(sorted(scenarios)):
-        result = run(scenarios[sid], speed=speed, access=access)
-        results.append(result)
-        if not as_json:
-            mark = "PASS" if result.passed else "FAIL"
-            click.echo(f"{mark} {sid} ({result.seconds:.1f}s)")
-            for step in result.steps:
-                if not step.ok or not result.passed:
-                    click.echo(f"  {'ok ' if step.ok else 'BAD'} {step.name}: {step.detail}")
+        for seed in range(variants):
+            result = run(scenarios[sid].variant(seed), speed=speed, access=access)
+            results.append(result)
+            if not as_json:
+                mark = "PASS" if result.passed else "FAIL"
+                click.echo(f"{mark} {sid} variant {seed} ({result.seconds:.1f}s)")
+                for step in result.steps:
+                    if not step.ok or not result.passed:
+                        click.echo(f"  {'ok ' if step.ok else 'BAD'} {step.name}: {step.detail}")
     if as_json:
         emit_json([r.as_dict() for r in results])
     if not all(r.passed for r in results):

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from chaoskit.errors import ConfigError
 from chaoskit.scenario.model import Scenario
 from chaoskit.scenario.schema import SCHEMA
+from chaoskit.scenario.variants import RenderError, render_data
 
 
 @dataclass(frozen=True)
@@ -126,16 +127,53 @@ def schema_problems(path: Path, data: Any, lines: dict[str, int]) -> list[Proble
     return problems
 
 
+def render_problems(path: Path, raw: Any, lines: dict[str, int]) -> tuple[Any, list[Problem]]:
+    """The data rendered with the default variables, and what fails to render with the defaults or
+    with any value a variant may take (each tried once, the others left at their defaults)."""
+    if not isinstance(raw, dict):
+        return raw, []
+    defaults: dict[str, Any] = raw["variables"] if isinstance(raw.get("variables"), dict) else {}
+    variants: dict[str, Any] = raw["variants"] if isinstance(raw.get("variants"), dict) else {}
+    tries = [dict(defaults)] + [{**defaults, name: value} for name, values in variants.items()
+                                if isinstance(values, list) for value in values]
+    problems: dict[str, Problem] = {}
+    rendered: Any = raw
+    for i, variables in enumerate(tries):
+        errors: list[RenderError] = []
+        out = render_data(raw, variables, errors=errors)
+        for err in errors:
+            problems.setdefault(err.path, Problem(path, err.path, _line(lines, err.path), err.detail))
+        if i == 0:
+            rendered = out
+        else:  # what only a variant's value breaks (the defaults' own problems are reported once, later)
+            for problem in schema_problems(path, out, lines):
+                if not any(problem.path.startswith(bad) for bad in problems):
+                    problems.setdefault(problem.path, problem)
+    return rendered, list(problems.values())
+
+
+def _line(lines: dict[str, int], where: str) -> int:
+    probe = where
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+    return 1
+
+
 def load_file(path: Path) -> tuple[Scenario | None, Any, dict[str, int], list[Problem]]:
-    """(scenario, data, lines, problems): the scenario only when the file has no YAML or schema
-    problem; the data whenever it could be read, so that further checks can still run on it."""
-    data, lines, problems = parse(path)
-    if data is None:
+    """(scenario, data, lines, problems): the scenario only when the file has no YAML, rendering or
+    schema problem; the data (rendered with the default variables where it renders) whenever it could
+    be read, so that further checks can still run on it."""
+    raw, lines, problems = parse(path)
+    if raw is None:
         return None, None, lines, problems
-    problems += schema_problems(path, data, lines)
+    data, rendering = render_problems(path, raw, lines)
+    problems += rendering
+    problems += [p for p in schema_problems(path, data, lines) if p.path not in {q.path for q in problems}]
     if problems:
         return None, data, lines, problems
-    return Scenario.from_dict(data, path), data, lines, []
+    return Scenario.from_dict(data, path, raw), data, lines, []
 
 
 def builtin_dir() -> Path:

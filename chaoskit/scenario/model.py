@@ -7,11 +7,12 @@ the diagnosis) are dataclasses whose JSON Schema is generated from them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from chaoskit.scenario.dataschema import Duration, build, parse_duration
+from chaoskit.scenario.variants import choose, code_for, render_data
 
 __all__ = ["Check", "Diagnosis", "Escalation", "FaultSpec", "Monitor", "Scenario", "Solution", "Target",
            "parse_duration"]
@@ -120,6 +121,23 @@ class Scenario:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     pass_score: int = 70
     escalations: tuple[Escalation, ...] = ()
+    variants: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    seed: int = 0
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the file's data, unrendered
+
+    @property
+    def code(self) -> str:
+        """The neutral incident code a trainee sees for this variant (never the scenario id)."""
+        return code_for(self.id, self.seed)
+
+    def variant(self, seed: int) -> Scenario:
+        """Incident ``seed`` of this scenario: every variable drawn from its ``variants`` (seed 0: the
+        defaults), every string rendered with them. The source was validated with every value."""
+        if not self.source:
+            return self
+        values = choose(dict(self.source.get("variables") or {}), self.source.get("variants") or {}, seed, self.id)
+        data = render_data(self.source, values)
+        return replace(Scenario.from_dict({**data, "variables": values}, self.path, self.source), seed=seed)
 
     @property
     def timeline(self) -> tuple[FaultSpec, ...]:
@@ -137,8 +155,9 @@ class Scenario:
         return any(f.target.kind == "Node" for f in self.all_faults)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], path: Path) -> Scenario:
-        """The scenario for ``data``, which the scenario schema has accepted."""
+    def from_dict(cls, data: dict[str, Any], path: Path, source: dict[str, Any] | None = None) -> Scenario:
+        """The scenario for ``data`` (rendered with its variables; the scenario schema accepted it);
+        ``source`` is the file's data before rendering, from which :meth:`variant` draws others."""
 
         def check(c: dict[str, Any]) -> Check:
             args = {k: v for k, v in c.items() if k not in ("check", "hold")}
@@ -162,4 +181,5 @@ class Scenario:
             targets={k: parse_duration(v) for k, v in (data.get("targets") or {}).items()},
             weights={**DEFAULT_WEIGHTS, **(data.get("weights") or {})},
             pass_score=int(data.get("pass_score", 70)),
-            escalations=tuple(build(Escalation, e) for e in data.get("escalations") or ()))
+            escalations=tuple(build(Escalation, e) for e in data.get("escalations") or ()),
+            variants={k: tuple(v) for k, v in (data.get("variants") or {}).items()}, source=dict(source or {}))

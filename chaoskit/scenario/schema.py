@@ -43,7 +43,10 @@ SCHEMA: dict[str, Any] = {
         "tags": STRINGS,
         "minutes": {"type": "integer", "minimum": 1},
         "time_limit": DURATION,
-        "variables": {"type": "object"},
+        "variables": {"type": "object", "description": "the default values of the variables strings may name "
+                                                       "as ${name}"},
+        "variants": {"type": "object", "description": "the values each variable may take in a variant",
+                     "additionalProperties": {"type": "array", "minItems": 1}},
         "manifests": {"type": "array", "minItems": 1, "items": {
             "type": "object", "additionalProperties": False, "required": ["template"],
             "properties": {"template": {"type": "string"}, "vars": {"type": "object"}}}},
