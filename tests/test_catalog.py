@@ -42,7 +42,7 @@ def test_runbooks_cite_real_seed_documents() -> None:
     for book in load_runbooks().values():
         assert book.sources and set(book.sources) <= seeds, book.id
         assert all(c in taxonomy() for c in book.causes), book.id
-        assert all(step.evidence.get("verb") and step.evidence.get("resource") for step in book.steps), book.id
+        assert all(step.reads for step in book.steps), book.id
         for source in book.sources:
             assert source in book.body, f"{book.id} cites {source} in its prose"
     for scenario in catalogue().values():

@@ -47,7 +47,7 @@ def rec(verb: str, resource: str, at: float, *, sub: str = "", cmd: str = "kubec
 
 GOOD_RECORDS = [rec("list", "pods", 30), rec("get", "pods", 40, cmd="kubectl describe", name="checkout-1"),
                 rec("get", "pods", 50, sub="log", cmd="kubectl logs", name="checkout-1"),
-                rec("get", "deployments", 60, cmd="kubectl rollout", name="checkout"),
+                rec("get", "deployments", 60, cmd="kubectl rollout history", name="checkout"),
                 rec("patch", "deployments", 90, cmd="kubectl set resources", name="checkout")]
 
 
@@ -103,7 +103,7 @@ def test_good_process_and_time_targets() -> None:
 
 
 def test_senseless_order_earns_partial_process_credit() -> None:
-    backwards = [rec("get", "deployments", 30, cmd="kubectl rollout", name="checkout"),
+    backwards = [rec("get", "deployments", 30, cmd="kubectl rollout history", name="checkout"),
                  rec("get", "pods", 40, sub="log", cmd="kubectl logs"),
                  rec("get", "pods", 50, cmd="kubectl describe"), rec("list", "pods", 60)]
     good, bad = process(GOOD_RECORDS), process(backwards)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from chaoskit.kube.identity import TRAINEE
+from chaoskit.runbook.model import Step
 
 TRAINEE_USER = TRAINEE
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
@@ -30,17 +31,13 @@ def sim_seconds(record: Record, start: datetime) -> float:
     return (sim_time(record) - start).total_seconds()
 
 
-def matches(record: Record, evidence: Mapping[str, Any]) -> bool:
-    """A runbook step's ``evidence`` against one record: verb, resource and subresource must be
-    equal, ``command`` a prefix of the Kubectl-Command header (``kubectl describe`` matches
-    ``kubectl describe pod``)."""
-    for key in ("verb", "resource", "subresource", "namespace"):
-        if key in evidence and record.get(key, "") != evidence[key]:
-            return False
-    if "subresource" not in evidence and record.get("subresource"):
+def takes(record: Record, step: Step) -> bool:
+    """Whether this successful record is one of the reads the step's commands make."""
+    if int(record.get("code", 0)) >= 400:
         return False
-    command = evidence.get("command")
-    return not command or str(record.get("kubectlCommand", "")).startswith(str(command))
+    command, verb = str(record.get("kubectlCommand", "")), str(record.get("verb", ""))
+    resource, sub = str(record.get("resource", "")), str(record.get("subresource", ""))
+    return any(read.shows(command, verb, resource, sub) for read in step.reads)
 
 
 def is_write(record: Record) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chaoskit.grading.activity import Record, is_write, matches, sim_seconds
+from chaoskit.grading.activity import Record, is_write, sim_seconds, takes
 from chaoskit.grading.result import Item, Part
 from chaoskit.runbook.model import Step
 
@@ -35,7 +35,7 @@ class ProcessInputs:
 
 def first_matches(records: Sequence[Record], steps: Sequence[Step]) -> list[int | None]:
     """For each step, the index of the first record that is evidence of it."""
-    return [next((i for i, r in enumerate(records) if matches(r, s.evidence)), None) for s in steps]
+    return [next((i for i, r in enumerate(records) if takes(r, s)), None) for s in steps]
 
 
 def order_ratio(found: list[int | None]) -> float:

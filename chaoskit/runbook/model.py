@@ -1,17 +1,17 @@
-"""A runbook: front matter (id, title, symptoms, causes, steps with audit evidence, remediations,
-verification, sources) and Markdown prose. Steps carry an ``evidence`` pattern matched against the
-API audit log, so grading can tell which investigation steps a trainee took."""
+"""A runbook: front matter (id, title, symptoms, causes, steps, remediations, verification, sources)
+and Markdown prose. A step is recognised in the API audit log by the reads its own commands make
+(:mod:`chaoskit.runbook.commands`), so grading can tell which investigation steps a trainee took."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from chaoskit.errors import ConfigError
+from chaoskit.runbook.commands import Request, requests_of
 
 REQUIRED = ("id", "title", "symptoms", "causes", "steps", "remediations", "verification", "sources")
 
@@ -25,7 +25,7 @@ class Step:
     title: str
     commands: tuple[str, ...]
     look_for: str
-    evidence: dict[str, Any]
+    reads: tuple[Request, ...]   # what the step's commands request; any of them takes the step
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,13 @@ def parse(path: Path) -> Runbook:
         raise RunbookError(f"{path}: front matter lacks {', '.join(missing)}")
     steps = []
     for i, step in enumerate(meta["steps"]):
-        if not isinstance(step, dict) or not step.get("commands") or not step.get("evidence"):
-            raise RunbookError(f"{path}: steps[{i}] needs commands and evidence")
-        steps.append(Step(step.get("title", ""), tuple(step["commands"]), step.get("look_for", ""),
-                          dict(step["evidence"])))
+        if not isinstance(step, dict) or not step.get("commands"):
+            raise RunbookError(f"{path}: steps[{i}] needs commands")
+        reads = tuple(r for command in step["commands"] for r in requests_of(str(command)))
+        if not reads:
+            raise RunbookError(f"{path}: steps[{i}]: none of its commands is a read chaoskit recognises "
+                               "(kubectl get, describe, logs, top, events, rollout status/history)")
+        steps.append(Step(step.get("title", ""), tuple(step["commands"]), step.get("look_for", ""), reads))
     return Runbook(meta["id"], meta["title"], tuple(meta["symptoms"]), tuple(meta["causes"]), tuple(steps),
                    tuple(meta["remediations"]), tuple(meta["verification"]), tuple(meta["sources"]),
                    body.strip(), path)
