@@ -136,7 +136,11 @@ class Run:
                 return Step("inject", False, str(err))
         time.sleep(self.wall(SETTLE))
         ok, detail = self.all_pass(self.scenario.remediation)
-        return Step("checks fail after injection", not ok and bool(done), detail)
+        if not self.scenario.cause_checks:
+            return Step("checks fail after injection", not ok and bool(done), detail)
+        fixed_cause, why = self.all_pass(self.scenario.cause_checks)
+        return Step("checks fail after injection", not ok and not fixed_cause and bool(done),
+                    f"{detail}; cause checks: {why}")
 
     def symptoms(self) -> Step:
         missing = [s for s in self.scenario.symptoms if s["kind"] == "pod-state" and not self._pod_state(s)]
@@ -198,12 +202,12 @@ def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed
             if not applied.ok:
                 return steps
             if fixed:
-                ok, detail = run.holds(scenario.remediation, FIX_TIMEOUT)
+                ok, detail = run.holds((*scenario.remediation, *scenario.cause_checks), FIX_TIMEOUT)
                 steps.append(Step(f"{label}: checks pass and hold", ok, detail))
                 if label == "reference":
                     steps.append(run.revert())
             else:
-                ok, detail = run.holds(scenario.remediation, WRONG_WINDOW)
+                ok, detail = run.holds((*scenario.remediation, *scenario.cause_checks), WRONG_WINDOW)
                 steps.append(Step(f"{label}: checks still fail", not ok, detail))
             return steps
         finally:

@@ -7,6 +7,7 @@ from helpers import deployment
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chaoskit.kube.quantity import QuantityError, bytes_of, millicores, parse
 from chaoskit.sim import Cluster
 from chaoskit.sim.clock import Loop
 from chaoskit.sim.errors import SimError
@@ -14,7 +15,6 @@ from chaoskit.sim.kubelet import images
 from chaoskit.sim.kubelet.agent import go_duration
 from chaoskit.sim.kubelet.shell import Env, Sleep, drain, run_script
 from chaoskit.sim.printing import human_duration, render
-from chaoskit.sim.quantity import QuantityError, bytes_of, millicores, parse
 from chaoskit.sim.runner import Runner
 
 

@@ -13,6 +13,7 @@ from chaoskit.errors import ConfigError
 from chaoskit.faults import pointer
 from chaoskit.faults.base import Fault, Obj, register, resolve
 from chaoskit.faults.journal import Journal, Record
+from chaoskit.scenario.variants import typo
 
 WORKLOADS = ("Deployment", "DaemonSet", "StatefulSet")
 
@@ -250,7 +251,7 @@ class ServiceSelector(Fault):
         if not selector:
             raise ConfigError(f"Service {obj['metadata']['name']} has no selector to break")
         label = self.params.label or sorted(selector)[0]
-        value = self.params.value or _typo(str(selector.get(label, "app")))
+        value = self.params.value or typo(str(selector.get(label, "app")))
         return [(f"/spec/selector/{pointer.escape(label)}", value)]
 
 
@@ -366,8 +367,3 @@ class NodeNotReady(Fault):
         return [record]
 
 
-def _typo(value: str) -> str:
-    """A believable typo: two neighbouring letters swapped (web -> wbe), as people make them."""
-    if len(value) >= 3:
-        return value[0] + value[2] + value[1] + value[3:]
-    return value + "-v2"

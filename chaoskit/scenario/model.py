@@ -121,6 +121,7 @@ class Scenario:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     pass_score: int = 70
     escalations: tuple[Escalation, ...] = ()
+    cause_checks: tuple[Check, ...] = ()
     variants: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     seed: int = 0
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the file's data, unrendered
@@ -182,4 +183,5 @@ class Scenario:
             weights={**DEFAULT_WEIGHTS, **(data.get("weights") or {})},
             pass_score=int(data.get("pass_score", 70)),
             escalations=tuple(build(Escalation, e) for e in data.get("escalations") or ()),
+            cause_checks=tuple(check(c) for c in data.get("cause_checks") or ()),
             variants={k: tuple(v) for k, v in (data.get("variants") or {}).items()}, source=dict(source or {}))

@@ -17,10 +17,15 @@ CHECK = {
     "type": "object", "additionalProperties": False, "required": ["check"],
     "properties": {
         "check": {"enum": ["deployment-available", "pods-ready", "service-endpoints", "http", "node-ready",
-                           "node-schedulable", "no-restarts"]},
+                           "node-schedulable", "no-restarts", "memory-limit-at-least", "selector-matches-template",
+                           "target-port-served", "image-pulls", "probe-is", "references-exist",
+                           "no-blanket-toleration", "workers-accept"]},
         "name": {"type": "string"}, "selector": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
         "service": {"type": "string"}, "port": {"type": "integer"}, "path": {"type": "string"},
         "status": {"type": "integer"}, "hold": DURATION, "description": {"type": "string"},
+        "min": {"type": "string", "description": "a quantity, e.g. 64Mi"}, "container": {"type": "string"},
+        "probe": {"enum": ["liveness", "readiness", "startup"]},
+        "grace": {"type": "integer", "minimum": 0, "description": "seconds a probe must allow before it fails"},
     },
 }
 SOLUTION = {"type": "object", "additionalProperties": False, "required": ["commands"],
@@ -54,6 +59,8 @@ SCHEMA: dict[str, Any] = {
         "faults": {"type": "array", "minItems": 1, "items": schema_of(FaultSpec)},
         "diagnosis": schema_of(Diagnosis),
         "remediation": {"type": "array", "minItems": 1, "items": CHECK},
+        "cause_checks": {"type": "array", "items": CHECK, "description": "spec checks that the cause itself is "
+                         "fixed, not only its symptom; they must pass when the trainee finishes"},
         "guardrails": {"type": "array", "items": {
             "enum": ["no-delete-workload", "no-image-change", "no-scale-to-zero", "no-other-namespaces",
                      "no-control-plane-taint-removal"]}},

@@ -30,9 +30,20 @@ from chaoskit.errors import ConfigError
 # ${...} for expressions; statements and comments get delimiters no scenario text contains by accident
 _SYNTAX = {"variable_start_string": "${", "variable_end_string": "}", "block_start_string": "<%",
            "block_end_string": "%>", "comment_start_string": "<#", "comment_end_string": "#>"}
+
+
+def typo(value: str) -> str:
+    """A believable typo: two neighbouring letters swapped (web -> wbe), as people make them. The
+    service-selector fault makes its typo this way, and scenarios name it as ``${name | typo}``."""
+    if len(value) >= 3:
+        return value[0] + value[2] + value[1] + value[3:]
+    return value + "-v2"
+
+
 _ENV = NativeEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, **_SYNTAX)  # type: ignore[arg-type]
 _TEXT = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
                            **_SYNTAX)  # type: ignore[arg-type]
+_ENV.filters["typo"] = _TEXT.filters["typo"] = typo
 # Parts of a scenario that are not rendered: the manifests' own variables go to the templates as they are.
 NOT_RENDERED = frozenset({"variables", "variants", "manifests"})
 CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from chaoskit.kube import quantity
 from chaoskit.kube.status import invalid
-from chaoskit.sim import quantity
 from chaoskit.sim.kinds import KindInfo
 from chaoskit.sim.objects import Obj, get_path
 

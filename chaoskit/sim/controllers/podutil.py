@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from chaoskit.kube import quantity
 from chaoskit.kube.times import parse_iso
-from chaoskit.sim import quantity
 from chaoskit.sim.objects import Obj, condition, get_path
 
 

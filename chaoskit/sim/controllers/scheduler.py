@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaoskit.sim import quantity
+from chaoskit.kube import quantity
 from chaoskit.sim.controllers.base import Controller, Ctx
 from chaoskit.sim.controllers.podutil import requests
 from chaoskit.sim.controllers.taints import matches_node_selector, untolerated

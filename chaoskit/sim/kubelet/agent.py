@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+from chaoskit.kube import quantity
 from chaoskit.kube.status import BadRequest, not_found
 from chaoskit.kube.times import iso, iso_micro
-from chaoskit.sim import admission, quantity
+from chaoskit.sim import admission
 from chaoskit.sim.controllers.base import Controller, Ctx
 from chaoskit.sim.kubelet import images
 from chaoskit.sim.kubelet.config import ContainerConfigError, MountError, container_env, service_env, volume_files
