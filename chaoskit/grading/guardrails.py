@@ -1,5 +1,12 @@
-"""Guardrails a scenario declares, judged from the trainee's writes in the audit log and from the
-objects' state at the end. Reading is always free; only writes can break a guardrail."""
+"""Guardrails, judged from the trainee's writes in the audit log and from the objects' state at the
+end (:mod:`chaoskit.grading.facts`). Reading is always free; only writes can break a guardrail.
+
+A scenario declares the guardrails of its story; :data:`ALWAYS` hold in every scenario, because a
+fix that breaks one is never the right fix: tolerating every taint, relabelling pods so that a
+selector matches them today, deleting a workload and creating it again (a full outage), editing an
+application's command or arguments (which removes a fault's symptom, not its cause). The outage of
+a deleted-and-recreated workload also caps the grade (:data:`CAPS`), so a destructive success
+never passes."""
 
 from __future__ import annotations
 
@@ -32,16 +39,72 @@ def _control_plane_taint(records: Sequence[Record], ns: str, after: Mapping[str,
             for node in after.get("control_plane_untainted") or ()]
 
 
+def _image_change(_: Sequence[Record], ns: str, after: Mapping[str, Any]) -> list[str]:
+    return [f"{what} runs another image than the release" for what in after.get("image_changed") or ()]
+
+
+def _blanket_toleration(_: Sequence[Record], ns: str, after: Mapping[str, Any]) -> list[str]:
+    return [f"{what} tolerates every taint (operator Exists without a key)"
+            for what in after.get("blanket_tolerations") or ()]
+
+
+def _relabelled_pods(_: Sequence[Record], ns: str, after: Mapping[str, Any]) -> list[str]:
+    pods = list(after.get("relabelled_pods") or ())
+    return [f"{len(pods)} pod(s) relabelled away from their ReplicaSet's template: {', '.join(pods[:5])}"] \
+        if pods else []
+
+
+def _delete_recreate(records: Sequence[Record], ns: str, _: Mapping[str, Any]) -> list[str]:
+    """A workload deleted and then created again under the same name: the service was down between."""
+    deleted: dict[tuple[str, str], Record] = {}
+    found = []
+    for r in records:
+        if not is_write(r) or r.get("resource") not in WORKLOADS:
+            continue
+        key = (str(r.get("resource")), str(r.get("name") or ""))
+        if r.get("verb") == "delete" and key[1]:
+            deleted[key] = r
+        elif r.get("verb") == "create" and key in deleted and key[1]:
+            found.append(f"deleted and recreated {key[0]}/{key[1]}: a full outage")
+        elif r.get("verb") == "create":
+            named = [k for k in deleted if k[0] == key[0]]
+            if named:  # the name of a create travels in its body; match by resource when the log lacks it
+                found.append(f"deleted and recreated {key[0]}/{named[-1][1]}: a full outage")
+    return sorted(set(found))
+
+
+def _command_edit(_: Sequence[Record], ns: str, after: Mapping[str, Any]) -> list[str]:
+    return [f"{what}: command or arguments differ from the release (this hides a symptom; the cause "
+            "stays)" for what in after.get("command_changed") or ()]
+
+
+WORKLOADS = frozenset({"deployments", "statefulsets", "daemonsets", "jobs", "cronjobs", "replicasets"})
+
+
 GUARDRAILS: dict[str, Judge] = {
     "no-delete-workload": _delete_workload,
     "no-scale-to-zero": _scale_to_zero,
     "no-other-namespaces": _other_namespaces,
     "no-control-plane-taint-removal": _control_plane_taint,
+    "no-image-change": _image_change,
+    "no-blanket-toleration": _blanket_toleration,
+    "no-relabelled-pods": _relabelled_pods,
+    "no-delete-recreate": _delete_recreate,
+    "no-command-edit": _command_edit,
 }
+ALWAYS = ("no-blanket-toleration", "no-relabelled-pods", "no-delete-recreate", "no-command-edit")
+CAPS = {"no-delete-recreate": 65}  # a grade with this violation is at most this (and so never passes)
 
 
 def violations(names: Sequence[str], records: Sequence[Record], namespace: str,
                after: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(guardrail, what happened) for every violation. ``after`` holds facts read from the cluster
-    at the end: ``deployment_replicas`` {name: replicas} and ``control_plane_untainted`` [node]."""
-    return [(name, what) for name in names for what in GUARDRAILS[name](records, namespace, after)]
+    """(guardrail, what happened) for every violation of the scenario's guardrails and of
+    :data:`ALWAYS`. ``after`` holds the facts :func:`chaoskit.grading.facts.gather` read at the end."""
+    judged = [*names, *(a for a in ALWAYS if a not in names)]
+    return [(name, what) for name in judged for what in GUARDRAILS[name](records, namespace, after)]
+
+
+def cap(found: Sequence[tuple[str, str]]) -> tuple[int, str] | None:
+    """The lowest grade cap the violations impose, with why; None when none does."""
+    capped = [(CAPS[name], what) for name, what in found if name in CAPS]
+    return min(capped) if capped else None

@@ -25,8 +25,10 @@ def normalise_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return {p: v * 100 / total for p, v in values.items()}
 
 
-def grade(parts: Mapping[str, Part], fixed: bool, pass_score: int = 70) -> Grade:
-    """``parts`` must have been scored with maxima from :func:`normalise_weights`."""
+def grade(parts: Mapping[str, Part], fixed: bool, pass_score: int = 70,
+          cap: tuple[int, str] | None = None) -> Grade:
+    """``parts`` must have been scored with maxima from :func:`normalise_weights`; ``cap`` is a
+    guardrail's limit on the grade and why (:func:`chaoskit.grading.guardrails.cap`)."""
     raw = sum(p.score for p in parts.values())
     score = max(0, min(100, round(raw)))
     notes = []
@@ -34,5 +36,10 @@ def grade(parts: Mapping[str, Part], fixed: bool, pass_score: int = 70) -> Grade
     if capped:
         notes.append(f"the service was not healthy at the end, so the score is capped at {UNFIXED_CAP}")
         score = UNFIXED_CAP
-    passed = fixed and score >= pass_score
+    if cap is not None and score > cap[0]:
+        notes.append(f"{cap[1]}, so the score is capped at {cap[0]}")
+        score, capped = cap[0], True
+    if cap is not None and cap[0] < pass_score:
+        notes.append("a fix that takes the service down does not pass")
+    passed = fixed and score >= pass_score and (cap is None or cap[0] >= pass_score)
     return Grade(score, dict(parts), passed, capped, pass_score, tuple(notes))

@@ -63,7 +63,8 @@ SCHEMA: dict[str, Any] = {
                          "fixed, not only its symptom; they must pass when the trainee finishes"},
         "guardrails": {"type": "array", "items": {
             "enum": ["no-delete-workload", "no-image-change", "no-scale-to-zero", "no-other-namespaces",
-                     "no-control-plane-taint-removal"]}},
+                     "no-control-plane-taint-removal", "no-blanket-toleration", "no-relabelled-pods",
+                     "no-delete-recreate", "no-command-edit"]}},
         "hints": STRINGS,
         "solution": SOLUTION,
         "alternatives": {"type": "array", "minItems": 1, "items": SOLUTION},
