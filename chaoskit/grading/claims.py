@@ -15,6 +15,11 @@ Resources are written as kubectl writes them (``po``, ``deploy``, ``svc``, ``no`
 named by its owner's name (``pod/checkout``) when any of that owner's pods showed the fact. Field
 paths may carry kubectl's jsonpath braces (``{.spec.replicas}``); a field without ``=VALUE`` claims
 that the field was there. Values and reasons compare exactly, message and log words ignore case.
+
+A scenario says which facts reveal its cause as *patterns* in the same grammar, where ``[*]`` stands
+for any list index, a name or a value of ``*`` for any: a trainee's claim is relevant when a pattern
+fits it (:func:`relevant`), and a diagnosis is backed by investigation when a read made before it
+showed a fact a pattern fits (:func:`revealed`), whether or not the trainee wrote it down.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ GRAMMAR = ('a claim is "KIND/NAME FIELD=VALUE", "KIND/NAME COLUMN=VALUE", "event
            'or "log KIND/NAME \\"words\\""')
 _COLUMN = re.compile(r"^[A-Z][A-Z0-9-]*(\([A-Z%]+\))?$")
 # labels[app.kubernetes.io/name], labels['...'] and labels["..."] all name the key as flatten() writes it
-_BRACKET = re.compile(r"""\[(?!\d+\])['"]?([^\]'"]+)['"]?\]""")
+_BRACKET = re.compile(r"""\[(?!\d+\]|\*\])['"]?([^\]'"]+)['"]?\]""")
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,17 @@ def _same_object(claim: Claim, ref: str) -> bool:
     kind, _, name = ref.partition("/")
     if kind != claim.resource:
         return False
-    return name == claim.name or (claim.resource == "pod" and name.startswith(claim.name + "-"))
+    return claim.name in (name, "*") or (claim.resource == "pod" and name.startswith(claim.name + "-"))
+
+
+def _key_matches(pattern: str, key: str) -> bool:
+    if "[*]" not in pattern:
+        return pattern == key
+    return re.fullmatch(re.escape(pattern).replace(r"\[\*\]", r"\[\d+\]"), key) is not None
+
+
+def _value_matches(pattern: str | None, value: str | None) -> bool:
+    return pattern is None or pattern == "*" or pattern == value
 
 
 def shows(claim: Claim, item: Shown) -> bool:
@@ -101,18 +116,43 @@ def shows(claim: Claim, item: Shown) -> bool:
         if item.what != "object":
             return False
         if claim.value is None:
-            return claim.key in item.facts or any(k.startswith((claim.key + ".", claim.key + "["))
-                                                  for k in item.facts)
-        return item.facts.get(claim.key) == claim.value
+            return any(_key_matches(claim.key, k) or k.startswith((claim.key + ".", claim.key + "["))
+                       for k in item.facts)
+        return any(_key_matches(claim.key, k) and _value_matches(claim.value, v) for k, v in item.facts.items())
     if claim.kind == "column":
         if item.what != "row":
             return False
         cells = {k.upper(): v for k, v in item.facts.items()}
-        return cells.get(claim.key) == claim.value
+        return claim.key in cells and _value_matches(claim.value, cells[claim.key])
     if claim.kind == "event":
-        return item.what == "event" and item.facts.get("reason") == claim.key and \
+        return item.what == "event" and _value_matches(claim.key, item.facts.get("reason")) and \
             claim.words.lower() in item.facts.get("message", "").lower()
     return item.what == "log" and claim.words.lower() in item.facts.get("lines", "").lower()
+
+
+def fits(pattern: Claim, claim: Claim) -> bool:
+    """Whether a trainee's claim is an instance of a scenario's pattern."""
+    if (pattern.kind, pattern.resource) != (claim.kind, claim.resource):
+        return False
+    if pattern.name != "*" and not (claim.name == pattern.name or (
+            claim.resource == "pod" and (claim.name.startswith(pattern.name + "-")
+                                         or pattern.name.startswith(claim.name + "-")))):
+        return False
+    if claim.kind in ("field", "column"):
+        return _key_matches(pattern.key, claim.key) and _value_matches(pattern.value, claim.value)
+    if claim.kind == "event":
+        return _value_matches(pattern.key, claim.key) and pattern.words.lower() in claim.words.lower()
+    return pattern.words.lower() in claim.words.lower()
+
+
+def relevant(claim: Claim, patterns: Iterable[Claim]) -> bool:
+    return any(fits(p, claim) for p in patterns)
+
+
+def revealed(patterns: Iterable[Claim], reads: Iterable[Seen], before: float) -> bool:
+    """Whether any read answered before ``before`` showed a fact one of the patterns describes."""
+    found = list(patterns)
+    return any(read.sim <= before and any(shows(p, item) for p in found for item in read.items) for read in reads)
 
 
 def backing(claim: Claim, reads: Iterable[Seen], before: float) -> Seen | None:

@@ -22,8 +22,8 @@ MAX_ITEMS = 200
 MAX_FIELDS = 400
 MAX_TEXT = 300
 MAX_LOG_LINES = 500
-SKIP = ("metadata.managedFields", "metadata.ownerReferences", "metadata.uid", "metadata.resourceVersion",
-        "metadata.generation", "metadata.creationTimestamp")
+SKIP = ("metadata.managedFields", "metadata.uid", "metadata.resourceVersion", "metadata.generation",
+        "metadata.creationTimestamp")
 
 
 @dataclass(frozen=True)
