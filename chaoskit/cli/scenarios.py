@@ -108,14 +108,15 @@ def causes(as_json: bool) -> None:
 
 @click.command()
 @click.argument("runbook_id")
-def runbook(runbook_id: str) -> None:
-    """Render a runbook in the terminal."""
+@SCENARIOS_OPTION
+def runbook(runbook_id: str, scenario_dirs: tuple[Path, ...]) -> None:
+    """Render a runbook in the terminal (a scenario folder's runbooks/ and sibling runbooks/ count too)."""
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from chaoskit.runbook import load_runbooks
+    from chaoskit.catalog import runbooks
 
-    books = load_runbooks()
+    books = runbooks(scenario_dirs)
     if runbook_id not in books:
         raise ConfigError(f"no runbook {runbook_id!r}; known: {', '.join(sorted(books))}")
     book = books[runbook_id]
