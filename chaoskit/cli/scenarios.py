@@ -115,6 +115,7 @@ def runbook(runbook_id: str, scenario_dirs: tuple[Path, ...]) -> None:
     from rich.markdown import Markdown
 
     from chaoskit.catalog import runbooks
+    from chaoskit.runbook.sources import describe
 
     books = runbooks(scenario_dirs)
     if runbook_id not in books:
@@ -125,5 +126,5 @@ def runbook(runbook_id: str, scenario_dirs: tuple[Path, ...]) -> None:
     text = (f"# {book.title}\n\n**Symptoms**: {'; '.join(book.symptoms)}\n\n## Investigate\n\n{steps}\n\n"
             f"## Remediate\n\n" + "\n".join(f"- {r}" for r in book.remediations) +
             "\n\n## Verify\n\n" + "\n".join(f"- `{v}`" for v in book.verification) +
-            f"\n\n{book.body}\n\n*Sources: {', '.join(book.sources)}*")
+            f"\n\n{book.body}\n\n*Sources: {'; '.join(describe(s) for s in book.sources)}*")
     Console().print(Markdown(text))
