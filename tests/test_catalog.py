@@ -198,7 +198,7 @@ def test_runbooks_beside_a_scenario_folder(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("CHAOSKIT_RUNBOOKS", str(tmp_path))  # a list of folders, read after the sibling ones
     assert validate_paths([scenario])[1] == [] and runbooks()["team-book"].path == tmp_path / "elsewhere.md"
     monkeypatch.setenv("CHAOSKIT_RUNBOOKS", str(tmp_path / "missing"))
-    with pytest.raises(RunbookError, match="CHAOSKIT_RUNBOOKS: .*missing is not a directory"):
+    with pytest.raises(RunbookError, match=r"CHAOSKIT_RUNBOOKS: .*missing is not a directory"):
         runbooks()
     monkeypatch.delenv("CHAOSKIT_RUNBOOKS")
 
