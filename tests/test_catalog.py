@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -243,3 +244,53 @@ def test_the_repository_example_is_honest() -> None:
     assert [s.name for s in result.steps if s.name.startswith(("alternative", "wrong"))] == [
         "alternative 1: run: kubectl rollout undo deploy/billing", "alternative 1: checks pass and hold",
         "wrong 1: run: kubectl rollout restart deploy/billing", "wrong 1: checks still fail"]
+
+
+def test_a_session_of_the_repository_example_is_graded_with_its_runbook(tmp_path: Path) -> None:
+    """Started with CHAOSKIT_SCENARIOS, finished from a shell without it: the session remembers the
+    folder, and grading follows the runbook found beside it (its four steps, all taken)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.kube import kubectl_path
+
+    chaoskit = str(Path(sys.executable).parent / "chaoskit")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CHAOSKIT_")} | {"CHAOSKIT_HOME": str(tmp_path)}
+
+    def ck(*args: str, env: dict[str, str] = base) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([chaoskit, *args], capture_output=True, text=True, timeout=180, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    info = json.loads(ck("start", "billing-config-typo", "--speed", "30", "--json",
+                         env={**base, "CHAOSKIT_SCENARIOS": str(ROOT / "scenarios")}).stdout)
+    try:
+        def kubectl(command: str) -> str:
+            proc = subprocess.run([str(kubectl_path()), *command.split()], capture_output=True, text=True,
+                                  timeout=60, env={"KUBECONFIG": info["kubeconfig"], "HOME": str(tmp_path)})
+            assert proc.returncode == 0, proc.stderr
+            return proc.stdout
+
+        def wait(predicate: Any) -> None:
+            deadline = time.monotonic() + 120
+            while not predicate():
+                assert time.monotonic() < deadline, "timed out"
+                time.sleep(0.2)
+
+        wait(lambda: "CreateContainerConfigError" in kubectl("get pods"))
+        pod = next(line.split()[0] for line in kubectl("get pods").splitlines() if "CreateContainerConfig" in line)
+        assert 'configmap "billing-confg" not found' in kubectl(f"describe pod {pod}")
+        assert "billing-config" in kubectl("get configmaps")
+        kubectl("get deploy billing -o yaml")
+        ck("diagnose", "--session", info["session"], "--cause", "missing-configuration", "--resource",
+           "deploy/billing", "--note", "CreateContainerConfigError: the pod asks for billing-confg, a typo")
+        kubectl("rollout undo deploy/billing")
+        wait(lambda: json.loads(ck("check", "--session", info["session"], "--json").stdout)["healthy"])
+        doc = json.loads(ck("finish", "--session", info["session"], "--json").stdout)
+    finally:
+        subprocess.run([chaoskit, "stop", "--session", info["session"]], capture_output=True, timeout=60, env=base)
+    assert doc["runbook"] == {"id": "config-reference-typo", "title": "A configuration reference with a typo",
+                              "path": str(ROOT / "runbooks" / "config-reference-typo.md")}
+    assert [s["taken"] for s in doc["steps"]] == [True] * 4 and doc["passed"], doc
