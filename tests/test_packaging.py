@@ -5,8 +5,9 @@ from a copy of the tracked files, installs the wheel with its dependencies into 
 the commands a newcomer runs with that venv's own executables, from an empty folder, with HOME and
 CHAOSKIT_HOME in tmp: nothing of the repository is importable there. It first proves the kubectl
 story on the bare install (no kubectl: one line naming both ways; kubectl on PATH: used and
-announced), then installs the ``[kubectl]`` extra. It takes about a minute and a half (see the
-report of the packaging branch for the measured figure), most of it pip resolving the dependencies.
+announced), then installs the ``[kubectl]`` extra. The module takes 2.5 to 3 minutes on a shared
+2-core machine: building 15 s, the venv 10 s, pip installing the dependencies 40 to 60 s (this
+machine's pip keeps no cache), two self-tests and the demo 10 s each (``-s`` prints each step's time).
 """
 
 from __future__ import annotations
