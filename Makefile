@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench build sources clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +31,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_bench.py
 	$(BIN)/python bench/proxy_bench.py
 
+# The sdist and the wheel in dist/ (the wheel is built from the sdist, as pip would).
+build: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
+# Regenerate chaoskit/runbook/sources.json from the seed documents (../shared/seeds by default).
+sources: $(STAMP)
+	$(BIN)/python tools/seed_index.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -11,10 +11,11 @@ from jsonschema import Draft202012Validator
 
 from chaoskit.errors import ConfigError
 from chaoskit.faults import REGISTRY
-from chaoskit.runbook import load_runbooks
+from chaoskit.runbook import Runbook, load_runbooks
+from chaoskit.runbook.model import runbook_dirs
 from chaoskit.scenario import Problem, Scenario, ScenarioError, load_file
 from chaoskit.scenario.causes import taxonomy
-from chaoskit.scenario.loader import scenario_dirs
+from chaoskit.scenario.loader import by_id, scenario_dirs, user_scenario_dirs
 from chaoskit.scenario.render import render_manifests
 
 SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
@@ -81,14 +82,22 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def runbooks(extra: tuple[Path, ...] = ()) -> dict[str, Runbook]:
+    """The runbooks that go with the catalogue of ``extra`` (and CHAOSKIT_SCENARIOS): the built-in
+    ones, replaced by id by those beside the user scenario folders (see ``runbook_dirs``)."""
+    return load_runbooks(runbook_dirs(user_scenario_dirs(extra)))
+
+
 def validate_paths(paths: list[Path]) -> tuple[list[Scenario], list[Problem]]:
-    runbooks = set(load_runbooks())
+    """Check scenario files and folders; runbooks are the built-in ones and those beside ``paths``."""
+    folders = [path if path.is_dir() else path.parent for path in paths]
+    books = set(load_runbooks(runbook_dirs(folders)))
     scenarios, problems = [], []
     for path in paths:
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
         for file in files:
             scenario, data, lines, found = load_file(file)
-            more = semantic_problems(file, data, lines, runbooks) if data is not None else []
+            more = semantic_problems(file, data, lines, books) if data is not None else []
             problems += sorted(found + more, key=lambda p: (p.line, p.path))
             if scenario is not None and not more:
                 scenarios.append(scenario)
@@ -96,13 +105,10 @@ def validate_paths(paths: list[Path]) -> tuple[list[Scenario], list[Problem]]:
 
 
 def catalogue(extra: tuple[Path, ...] = ()) -> dict[str, Scenario]:
-    """Every valid scenario; any problem anywhere is a ScenarioError listing all of them."""
+    """Every valid scenario, a user folder's replacing the built-in one with its id; any problem
+    anywhere is a ScenarioError listing all of them."""
     scenarios, problems = validate_paths(scenario_dirs(extra))
-    if problems:
-        raise ScenarioError(problems)
-    found: dict[str, Scenario] = {}
-    for s in scenarios:
-        if s.id in found:
-            raise ScenarioError([Problem(s.path, "id", 1, f"duplicate scenario id {s.id!r}")])
-        found[s.id] = s
+    found, clashes = by_id(scenarios)
+    if problems or clashes:
+        raise ScenarioError(problems + clashes)
     return found

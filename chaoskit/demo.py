@@ -60,6 +60,7 @@ def _describe_excerpt(text: str) -> str:
 
 def run_demo(speed: float = 30.0, seed: int = 0, out: Callable[[str], None] = print) -> dict[str, object]:
     began = time.monotonic()
+    kubectl_path()  # no kubectl: say so before a session is started
     info = start(SCENARIO, speed=speed, seed=seed, name=f"demo-{int(time.time())}")
     directory = sessions_dir() / str(info["session"])
     out(f"Session {info['session']}: {SCENARIO} on the bundled simulator at {speed:g}x, "

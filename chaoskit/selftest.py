@@ -216,6 +216,7 @@ def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed
 
 def selftest(scenario: Scenario, speed: float = SPEED, access: Access | None = None) -> Result:
     """``access`` None: a fresh simulator per path at ``speed``; else that cluster at its own speed."""
+    kubectl_path()  # no kubectl: say so before a cluster is built
     started = time.monotonic()
     result = Result(scenario.id, scenario.seed)
     result.steps += _path(scenario, scenario.solution, "reference", True, speed, access)

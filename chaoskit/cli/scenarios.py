@@ -108,14 +108,16 @@ def causes(as_json: bool) -> None:
 
 @click.command()
 @click.argument("runbook_id")
-def runbook(runbook_id: str) -> None:
-    """Render a runbook in the terminal."""
+@SCENARIOS_OPTION
+def runbook(runbook_id: str, scenario_dirs: tuple[Path, ...]) -> None:
+    """Render a runbook in the terminal (a scenario folder's runbooks/ and sibling runbooks/ count too)."""
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from chaoskit.runbook import load_runbooks
+    from chaoskit.catalog import runbooks
+    from chaoskit.runbook.sources import describe
 
-    books = load_runbooks()
+    books = runbooks(scenario_dirs)
     if runbook_id not in books:
         raise ConfigError(f"no runbook {runbook_id!r}; known: {', '.join(sorted(books))}")
     book = books[runbook_id]
@@ -124,5 +126,5 @@ def runbook(runbook_id: str) -> None:
     text = (f"# {book.title}\n\n**Symptoms**: {'; '.join(book.symptoms)}\n\n## Investigate\n\n{steps}\n\n"
             f"## Remediate\n\n" + "\n".join(f"- {r}" for r in book.remediations) +
             "\n\n## Verify\n\n" + "\n".join(f"- `{v}`" for v in book.verification) +
-            f"\n\n{book.body}\n\n*Sources: {', '.join(book.sources)}*")
+            f"\n\n{book.body}\n\n*Sources: {'; '.join(describe(s) for s in book.sources)}*")
     Console().print(Markdown(text))

@@ -77,10 +77,11 @@ def play_cmd(scenario_id: str, where: Where, speed: float, seed: int, mode: str,
     from chaoskit.session.finish import finish
     from chaoskit.session.home import sessions_dir
 
+    kubectl = kubectl_path()  # no kubectl: say so before a session is started
     info = start_cmd(scenario_id, where, speed, seed, mode, name, scenario_dirs, False)
     shell = os.environ.get("SHELL") or "/bin/sh"
     env = {**os.environ, "KUBECONFIG": info["kubeconfig"], "CHAOSKIT_SESSION": info["session"],
-           "PATH": f"{kubectl_path().parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PATH": f"{kubectl.parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "PS1": f"(chaoskit {scenario_id}) $ "}
     click.echo("\nA shell with KUBECONFIG set; 'chaoskit diagnose', 'hint', 'check' act on this session. "
                "Leave it (exit) to finish.\n")

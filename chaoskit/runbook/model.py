@@ -4,6 +4,8 @@ and Markdown prose. A step is recognised in the API audit log by the reads its o
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 from chaoskit.runbook.commands import Request, requests_of
 
 REQUIRED = ("id", "title", "symptoms", "causes", "steps", "remediations", "verification", "sources")
@@ -73,11 +76,55 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("chaoskit.runbook") / "builtin"))
 
 
-def load_runbooks(directory: Path | None = None) -> dict[str, Runbook]:
-    books = {}
-    for path in sorted((directory or builtin_dir()).glob("*.md")):
-        book = parse(path)
-        if book.id in books:
-            raise RunbookError(f"{path}: duplicate runbook id {book.id!r}")
-        books[book.id] = book
+def runbook_dirs(scenario_dirs: Iterable[Path] = ()) -> list[Path]:
+    """The runbook folders that go with user scenario folders, each once, in order.
+
+    A team keeps its runbooks next to its scenarios, so for each scenario folder ``D`` chaoskit reads
+    ``D/runbooks/`` and the sibling ``D/../runbooks/`` when they exist (a repository's top-level
+    ``scenarios/`` and ``runbooks/``); then every folder of ``CHAOSKIT_RUNBOOKS`` (os.pathsep-separated),
+    which must exist. The built-in folder is never listed: :func:`load_runbooks` reads it first anyway.
+    """
+    found: list[Path] = []
+    seen = {builtin_dir().resolve()}
+
+    def add(path: Path) -> None:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            found.append(path)
+
+    for folder in scenario_dirs:
+        for candidate in (folder / "runbooks", folder.parent / "runbooks"):
+            if candidate.is_dir():
+                add(candidate)
+    for entry in os.environ.get("CHAOSKIT_RUNBOOKS", "").split(os.pathsep):
+        if entry:
+            if not Path(entry).is_dir():
+                raise RunbookError(_("CHAOSKIT_RUNBOOKS: {path} is not a directory").format(path=entry))
+            add(Path(entry))
+    return found
+
+
+def load_runbooks(directories: Iterable[Path] = ()) -> dict[str, Runbook]:
+    """The built-in runbooks, then those of ``directories`` (see :func:`runbook_dirs`).
+
+    A runbook in one of ``directories`` replaces the built-in one with its id, so a team can adapt a
+    shipped runbook without forking the package; the same id twice among the built-ins, or twice
+    among ``directories``, is an error (which one would grading follow?). ``README.md`` in a folder
+    is its documentation, not a runbook.
+    """
+    builtin = _read([builtin_dir()])
+    return {**builtin, **_read(directories)}
+
+
+def _read(directories: Iterable[Path]) -> dict[str, Runbook]:
+    books: dict[str, Runbook] = {}
+    for directory in directories:
+        for path in sorted(directory.glob("*.md")):
+            if path.name.lower() == "readme.md":
+                continue
+            book = parse(path)
+            if book.id in books:
+                raise RunbookError(_("{path}: duplicate runbook id {id!r} (also in {other})").format(
+                    path=path, id=book.id, other=books[book.id].path))
+            books[book.id] = book
     return books

@@ -7,6 +7,7 @@ from jsonschema are mapped back to the line of the value they name.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 from chaoskit.scenario.model import Scenario
 from chaoskit.scenario.schema import SCHEMA
 from chaoskit.scenario.variants import RenderError, render_data
@@ -181,9 +183,42 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("chaoskit.scenario") / "builtin"))
 
 
-def scenario_dirs(extra: tuple[Path, ...] = ()) -> list[Path]:
-    """Built-in scenarios, then CHAOSKIT_SCENARIOS (os.pathsep-separated), then --scenarios DIRs."""
-    dirs = [builtin_dir()]
-    env = os.environ.get("CHAOSKIT_SCENARIOS", "")
-    dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    return dirs + list(extra)
+def user_scenario_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """A team's own scenario folders: CHAOSKIT_SCENARIOS (os.pathsep-separated), then ``--scenarios``.
+
+    Each folder counts once (the same folder named by the variable and by the option is not two
+    folders whose scenarios clash), and the built-in folder is never a user folder.
+    """
+    env = [Path(p) for p in os.environ.get("CHAOSKIT_SCENARIOS", "").split(os.pathsep) if p]
+    seen = {builtin_dir().resolve()}
+    dirs: list[Path] = []
+    for path in [*env, *extra]:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            dirs.append(path)
+    return dirs
+
+
+def scenario_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """Built-in scenarios first, then the user folders (:func:`user_scenario_dirs`)."""
+    return [builtin_dir(), *user_scenario_dirs(extra)]
+
+
+def by_id(scenarios: Iterable[Scenario], id_lines: Mapping[Path, int] | None = None) -> tuple[dict[str, Scenario],
+                                                                                              list[Problem]]:
+    """Scenarios by id. A user folder's scenario replaces the built-in one with its id, so a team can
+    adapt a shipped exercise without forking the package; the same id twice among the built-ins, or
+    twice among user folders, is a problem (which one would ``chaoskit start`` run?)."""
+    builtin: dict[str, Scenario] = {}
+    mine: dict[str, Scenario] = {}
+    problems: list[Problem] = []
+    home = builtin_dir().resolve()
+    for scenario in scenarios:
+        found = builtin if scenario.path.parent.resolve() == home else mine
+        if scenario.id in found:
+            line = (id_lines or {}).get(scenario.path, 1)
+            problems.append(Problem(scenario.path, "id", line, _("duplicate scenario id {id!r} (also in {other})")
+                                    .format(id=scenario.id, other=found[scenario.id].path)))
+            continue
+        found[scenario.id] = scenario
+    return {**builtin, **mine}, problems

@@ -59,6 +59,7 @@ def admit(scenario: Scenario, sid: str, speed: float, access: Access | None) -> 
 def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "practice", name: str | None = None,
           scenario_dirs: tuple[Path, ...] = (), access: Access | None = None) -> dict[str, Any]:
     from chaoskit.catalog import catalogue
+    from chaoskit.scenario.loader import user_scenario_dirs
 
     scenario = catalogue(scenario_dirs).get(scenario_id)
     if scenario is None:
@@ -72,7 +73,9 @@ def start(scenario_id: str, speed: float = 1.0, seed: int = 0, mode: str = "prac
     backend = access.backend if access else "sim"
     meta = {"id": sid, "scenario": scenario_id, "namespace": namespace_for(scenario_id), "backend": backend,
             "speed": speed, "seed": seed, "mode": mode, "created": time.time(), "state": "starting",
-            "scenario_dirs": [str(p.resolve()) for p in scenario_dirs], "time_limit": scenario.time_limit,
+            # the folders in force now, CHAOSKIT_SCENARIOS's too: finish may run in a shell without it
+            "scenario_dirs": [str(p.resolve()) for p in user_scenario_dirs(scenario_dirs)],
+            "time_limit": scenario.time_limit,
             "cluster": access.to_dict() if access else None}
     namespace = meta["namespace"]
     write_json(directory / "session.json", meta)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chaoskit.catalog import runbooks
 from chaoskit.cluster import Kube, KubeError
 from chaoskit.grading import (
     CheckOutcome,
@@ -23,7 +24,6 @@ from chaoskit.grading.activity import is_write, sim_time, trainee_records
 from chaoskit.grading.guardrails import violations
 from chaoskit.grading.process import first_matches
 from chaoskit.kube.audit import read as read_audit
-from chaoskit.runbook.model import load_runbooks
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.causes import taxonomy
 from chaoskit.session.home import read_json, write_json
@@ -114,7 +114,7 @@ def finish(directory: Path, reason: str = "finished by the trainee", wait: bool 
     injected = rec.events("injected")
     started = float(injected[0]["sim"]) if injected else float(meta.get("sim_start", 0))
     weights = normalise_weights(scenario.weights)
-    book = load_runbooks()[scenario.runbook]
+    book = runbooks(tuple(Path(p) for p in meta.get("scenario_dirs", ())))[scenario.runbook]
     diagnoses = rec.events("diagnosis")
     sub = None
     if diagnoses:
