@@ -8,6 +8,7 @@ state-directory and snapshot-reader tests run in-process.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import copy
@@ -41,6 +42,8 @@ from chaoskit.kube.audit import AuditLog
 from chaoskit.kube.identity import IDENTITY_PATH, SYSTEM, TRAINEE
 from chaoskit.kube.times import iso
 from chaoskit.sim import Cluster, ClusterConfig, Topology, snapshot
+from chaoskit.sim.apiserver.serve import ServeOptions, serve
+from chaoskit.sim.apiserver.server import ApiServer
 from chaoskit.sim.apiserver.statedir import Endpoint, StateDir
 from chaoskit.sim.errors import SimError
 
@@ -256,6 +259,26 @@ def test_client_certificates_and_the_official_client_survive_a_kill(tmp_path: Pa
             assert second.stop() == 0
 
 
+def test_an_engine_that_dies_stops_the_server_and_keeps_the_last_snapshot(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cluster the engine left half-way through a change is not written over the last good snapshot."""
+    said: list[str] = []
+
+    async def broken_engine(self: ApiServer) -> None:
+        await asyncio.sleep(0)
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(ApiServer, "run_engine", broken_engine)
+    options = ServeOptions(state_dir=tmp_path / "state", workers=0)
+    with pytest.raises(RuntimeError, match="the engine broke"):
+        asyncio.run(serve(options, announce=said.append, warn=said.append))
+    assert said[0].startswith(READY)
+    assert said[1] == (f"the simulator's engine failed (RuntimeError: the engine broke); the last periodic snapshot "
+                       f"in {tmp_path / 'state' / snapshot.FILE} is kept")
+    assert not (tmp_path / "state" / snapshot.FILE).exists()
+    StateDir.open(tmp_path / "state").close()  # and the directory was released
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 
@@ -340,9 +363,11 @@ def test_the_port_is_kept_and_a_taken_one_is_said_not_dodged(tmp_path: Path) -> 
     assert "--port" in lines[0] and refused.stdout == ""
     assert (state / "server.json").read_bytes() == endpoint
 
-    again = start_server(state, speed=SPEED)
-    assert again.url == server.url
-    assert again.stop() == 0
+    again = _serve(state)
+    assert again.server.url == server.url
+    assert again.server.stop() == 0
+    restored = RESTORED.match(again.said[-1])
+    assert restored is not None and restored["how"] == "taken at the last stop, which was clean"
 
     elsewhere = _free_port()
     moved = _serve(state, "--port", str(elsewhere))

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -35,8 +36,9 @@ SYSTEM_KUBECONFIG = "system.kubeconfig"
 AUTH_MODES = ("token", "client-cert")
 SNAPSHOT_INTERVAL = 5.0   # wall seconds between periodic snapshots: what a kill -9 loses at most
 HEARTBEAT = 1.0           # wall seconds between heartbeats (how a restart learns when the last stop was)
-MAX_SNAPSHOT_SHARE = 0.02  # the on-loop encoding may take at most this share of the loop; big clusters wait longer
+MAX_SNAPSHOT_SHARE = 0.05  # the on-loop encoding takes at most this share of the loop: big clusters wait longer
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,56 +99,60 @@ async def _serve(options: ServeOptions, state: StateDir, announce: Callable[[str
     cluster = restored.cluster if restored is not None else new_cluster(options)
     before = state.endpoint()
     credentials = state.credentials(options.host, options.auth)
-    server = ApiServer(cluster, credentials.tokens, AuditLog(state.path / "audit.log"), speed=options.speed)
-    state.save(credentials)  # the TLS context reads them from these files; unchanged ones are not rewritten
+    _writing(state.save, credentials)  # the TLS context reads them from these files; unchanged ones stay
+    server = ApiServer(cluster, credentials.tokens, _writing(AuditLog, state.path / "audit.log"), speed=options.speed)
     runner = web.AppRunner(server.app(), handle_signals=False, access_log=None)
     await runner.setup()
+    loop = asyncio.get_running_loop()
     try:
         port = await _listen(runner, state, options, before)
-    except BaseException:
+        url = f"https://{options.host}:{port}"
+        server.address = f"{options.host}:{port}"
+        _writing(state.save_endpoint, Endpoint(options.host, port))
+        kubeconfig = options.kubeconfig or state.path / "kubeconfig"
+        _writing(tls.write_kubeconfig, kubeconfig, tls.kubeconfig(url, credentials.certs.ca_pem, credentials.trainee))
+        _writing(tls.write_kubeconfig, state.path / SYSTEM_KUBECONFIG,
+                 tls.kubeconfig(url, credentials.certs.ca_pem, credentials.system, user="chaoskit-system"))
+        for note in credentials.notes:
+            announce(note)
+        if before is not None and credentials.kept and (before.host, before.port) != (options.host, port):
+            announce(f"moved from https://{before.host}:{before.port} to {url}: the kubeconfigs are rewritten; "
+                     "clients holding the old ones must read them again")
+        if restored is not None:
+            announce(restored_line(restored, state.last_alive))
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, server.stop_event.set)
+        engine = asyncio.create_task(server.run_engine())
+        engine.add_done_callback(lambda _: server.stop_event.set())  # an engine that dies stops the server
+        keeper = asyncio.create_task(_keep(cluster, state, options.snapshot_interval, server.stop_event, engine,
+                                           warn))
+        announce(f"chaoskit simulator ready at {url} (kubeconfig {kubeconfig})")
+        try:
+            await server.stop_event.wait()
+        finally:
+            server.stop_event.set()
+            # Never cancelled: a periodic write in flight must land before the final one.
+            ended = await asyncio.gather(engine, keeper, return_exceptions=True)
+    finally:
         await runner.cleanup()
         server.audit_log.close()
-        raise
-    url = f"https://{options.host}:{port}"
-    server.address = f"{options.host}:{port}"
-    state.save_endpoint(Endpoint(options.host, port))
-    kubeconfig = options.kubeconfig or state.path / "kubeconfig"
-    tls.write_kubeconfig(kubeconfig, tls.kubeconfig(url, credentials.certs.ca_pem, credentials.trainee))
-    tls.write_kubeconfig(state.path / SYSTEM_KUBECONFIG,
-                         tls.kubeconfig(url, credentials.certs.ca_pem, credentials.system, user="chaoskit-system"))
-    for note in credentials.notes:
-        announce(note)
-    if before is not None and credentials.kept and (before.host, before.port) != (options.host, port):
-        announce(f"moved from https://{before.host}:{before.port} to {url}: the kubeconfigs are rewritten; "
-                 "clients holding the old ones must read them again")
-    if restored is not None:
-        announce(restored_line(restored, state.last_alive))
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, server.stop_event.set)
-    engine = asyncio.create_task(server.run_engine())
-    engine.add_done_callback(lambda _: server.stop_event.set())  # an engine that dies stops the server
-    keeper = asyncio.create_task(_keep(cluster, state, options.snapshot_interval, server.stop_event, engine, warn))
-    announce(f"chaoskit simulator ready at {url} (kubeconfig {kubeconfig})")
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+    failure = next((e for e in ended if isinstance(e, BaseException)), None)
+    if failure is not None:
+        warn(f"the simulator's engine failed ({type(failure).__name__}: {failure}); the last periodic snapshot "
+             f"in {state.path / snapshot.FILE} is kept")
+        raise failure
+    path = _writing(snapshot.save, cluster, state.path, clean=True)
+    announce(f"stopped: snapshot written to {path}")
+
+
+def _writing(write: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a write into the state directory; a refusal (disk full, a read-only place) becomes one line."""
     try:
-        await server.stop_event.wait()
-    finally:
-        server.stop_event.set()
-        with contextlib.suppress(Exception):
-            await engine  # its failure is reported below, after the server is down
-        await keeper      # never cancelled: a write in flight must land before the final one
-        await runner.cleanup()
-        try:
-            failure = engine.exception()
-            if failure is not None:
-                warn(f"the simulator's engine failed ({type(failure).__name__}: {failure}); the last periodic "
-                     f"snapshot in {state.path / snapshot.FILE} is kept")
-                raise failure
-            _final_snapshot(cluster, state, announce)
-        finally:
-            server.audit_log.close()
-            for sig in STOP_SIGNALS:
-                loop.remove_signal_handler(sig)
+        return write(*args, **kwargs)
+    except OSError as exc:
+        raise SimError(f"cannot write {exc.filename or 'the state directory'}: {exc.strerror}") from exc
 
 
 async def _listen(runner: web.AppRunner, state: StateDir, options: ServeOptions, before: Endpoint | None) -> int:
@@ -185,23 +191,16 @@ async def _keep(cluster: Cluster, state: StateDir, interval: float, stop: asynci
         if loop.time() < due:
             continue
         started = time.perf_counter()
-        data = snapshot.encode(cluster)
-        cost = time.perf_counter() - started
         try:
+            data = snapshot.encode(cluster)
+            cost = time.perf_counter() - started
             await asyncio.to_thread(snapshot.write, state.path, data)
             failing = ""
-        except OSError as exc:
-            if exc.strerror != failing:  # once per cause, not every interval
-                warn(f"warning: cannot write the snapshot in {state.path}: {exc.strerror}; retrying every "
-                     f"{interval:g} s (a crash now loses everything since the last one)")
-                failing = exc.strerror or ""
+        except (OSError, TypeError, ValueError) as exc:
+            cost = time.perf_counter() - started
+            cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            if cause != failing:  # once per cause, not every interval
+                warn(f"warning: cannot write the snapshot in {state.path}: {cause}; retrying every "
+                     f"{interval:g} s (a crash now loses everything since the last snapshot)")
+                failing = cause
         due = loop.time() + max(interval, cost / MAX_SNAPSHOT_SHARE)
-
-
-def _final_snapshot(cluster: Cluster, state: StateDir, announce: Callable[[str], None]) -> None:
-    try:
-        path = snapshot.save(cluster, state.path, clean=True)
-    except OSError as exc:
-        raise SimError(f"cannot write the snapshot in {state.path}: {exc.strerror}; the last periodic one is "
-                       "kept") from exc
-    announce(f"stopped: snapshot written to {path}")
