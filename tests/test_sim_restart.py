@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from kube import SimServer, kubectl_path, start_server
 from kubernetes import client, config
@@ -155,6 +155,18 @@ def _restarts(pod: dict[str, Any]) -> int:
     return int((pod.get("status", {}).get("containerStatuses") or [{}])[0].get("restartCount", 0))
 
 
+def _wait_for_restarts(core: client.CoreV1Api, at_least: int, timeout: float = 120) -> None:
+    """Until the crash-looping pod has restarted ``at_least`` times (a count, not an exact value:
+    under load a poll may miss one restart)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = core.read_namespaced_pod("keeper", "default").status.container_statuses or []
+        if statuses and statuses[0].restart_count >= at_least:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"pod keeper did not reach {at_least} restarts within {timeout} s")
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
 
@@ -179,8 +191,7 @@ def test_kill_9_loses_only_what_came_after_the_last_snapshot(tmp_path: Path) -> 
         core = client.CoreV1Api(python_client)
         assert _kubectl(first, home, "create", "configmap", "before", "--from-literal=k=v").ok
         assert _kubectl(first, home, "apply", "-f", "-", stdin=CRASHER).ok
-        assert _kubectl(first, home, "wait", "--for=jsonpath={.status.containerStatuses[0].restartCount}=2",
-                        "pod/keeper", "--timeout=120s").ok
+        _wait_for_restarts(core, 2)
         assert core.read_namespaced_config_map("before", "default").data == {"k": "v"}
         asked = _sim_now(first)
         _wait_for_snapshot(state, lambda d: d["now"] >= asked and "before" in _objects(d, "ConfigMap")
@@ -223,8 +234,7 @@ def test_kill_9_loses_only_what_came_after_the_last_snapshot(tmp_path: Path) -> 
                        "jsonpath={.status.containerStatuses[0].restartCount}")
         assert got.ok and int(got.stdout) >= before_kill
         assert _kubectl(second, home, "logs", "keeper", "--previous").stdout == "hello\n"
-        assert _kubectl(second, home, "wait", f"--for=jsonpath={{.status.containerStatuses[0].restartCount}}="
-                        f"{int(got.stdout) + 1}", "pod/keeper", "--timeout=120s").ok
+        _wait_for_restarts(core, int(got.stdout) + 1)
     finally:
         if first.process.poll() is None:
             os.kill(first.process.pid, signal.SIGKILL)
@@ -444,6 +454,24 @@ def test_a_damaged_snapshot_is_one_line_and_nothing_is_touched(served_once: Path
     assert after == before
 
 
+@pytest.mark.parametrize(("raw", "said"), [
+    (b"", "is empty"),
+    (b"\xff\xfe{}", "is not a snapshot (not UTF-8 text at byte 0)"),
+    (b'{"format": 1, "now": NaN}', "is not a snapshot: NaN is not a JSON number"),
+    (b'{"format": 1, "now": 1e999}', "is not a snapshot: 1e999 is out of range"),
+    (b"[" * 100_000, "is not a snapshot (JSON nested too deeply)"),
+    (b'{"format": 1, "objects": [', "is truncated: the JSON stops mid-value after 26 bytes"),
+    (b'{"objects": []}', "is not a snapshot: it has no format number"),
+], ids=["empty", "not-utf8", "nan", "infinite", "deep", "cut", "no-format"])
+def test_unreadable_snapshot_files_are_named_with_what_is_wrong(tmp_path: Path, raw: bytes, said: str) -> None:
+    path = tmp_path / snapshot.FILE
+    path.write_bytes(raw)
+    with pytest.raises(snapshot.StateFileError) as err:
+        snapshot.read(tmp_path)
+    assert str(err.value) == f"{path}: {said}; {snapshot.START_FRESH}"
+    assert path.read_bytes() == raw
+
+
 @pytest.fixture(scope="module")
 def small_snapshot() -> dict[str, Any]:
     cluster = Cluster(ClusterConfig(topology=Topology(workers=1)))
@@ -460,7 +488,7 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st
                                                                                   max_size=3), max_leaves=6)
 
 
-@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, max_examples=150)
 @given(data=st.data())
 def test_any_damage_to_a_snapshot_restores_or_is_one_line(small_snapshot: dict[str, Any], data: st.DataObject) -> None:
     """Damage anywhere the restore reads (the envelope, the configuration, the id generator, an

@@ -12,6 +12,7 @@ traceback from deep inside the restore, and the file is left as it is for the us
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -90,7 +91,7 @@ def restore(data: Any, source: str = "snapshot") -> Cluster:
         raise StateFileError(f"{source}: {wrong}; {START_FRESH}")
     try:
         return _restore(data)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, StatusError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, StatusError) as exc:
         # The schema checks the shape; what it cannot see (say, a node's pods naming another node's
         # uid) still ends here, as one line, rather than as a traceback from a controller.
         raise StateFileError(f"{source}: does not restore ({type(exc).__name__}: {exc}); {START_FRESH}") from exc
@@ -128,16 +129,30 @@ def _parse(path: Path, raw: bytes) -> Any:
         raise StateFileError(f"{path}: is not a snapshot (not UTF-8 text at byte {exc.start}); {START_FRESH}") \
             from exc
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except RecursionError as exc:
         raise StateFileError(f"{path}: is not a snapshot (JSON nested too deeply); {START_FRESH}") from exc
     except json.JSONDecodeError as exc:
         stripped = text.strip()
-        if exc.pos >= len(stripped) or (stripped.startswith("{") and not stripped.endswith("}")):
+        if exc.doc is not text:  # raised by _not_json or _finite: the value, not a position, is what is wrong
+            what = f"is not a snapshot: {exc.msg}"
+        elif exc.pos >= len(stripped) or (stripped.startswith("{") and not stripped.endswith("}")):
             what = f"is truncated: the JSON stops mid-value after {len(raw)} bytes"
         else:
             what = f"is not a snapshot: not JSON ({exc.msg}: line {exc.lineno} column {exc.colno})"
         raise StateFileError(f"{path}: {what}; {START_FRESH}") from exc
+
+
+def _not_json(constant: str) -> float:
+    raise json.JSONDecodeError(f"{constant} is not a JSON number", constant, 0)
+
+
+def _finite(text: str) -> float:
+    """JSON has no infinities, but Python reads 1e999 as one; a clock at infinity never ticks."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise json.JSONDecodeError(f"{text} is out of range", text, 0)
+    return value
 
 
 def _restore(data: dict[str, Any]) -> Cluster:

@@ -34,6 +34,7 @@ _TYPES = {"str": _STRING, "int": _INTEGER, "float": _NUMBER, "bool": _BOOLEAN}
 _STRING_MAP = {"type": "object", "additionalProperties": _STRING}
 _STRINGS = {"type": "array", "items": _STRING}
 _MAYBE_NUMBER = {"type": ["number", "null"]}
+_TIME = {"type": "number", "minimum": 0, "maximum": 1e11}  # seconds since the epoch, up to the year 5138
 _LOG = {"type": "array", "items": {"type": "array", "prefixItems": [_NUMBER, _STRING], "minItems": 2,
                                    "maxItems": 2}}
 
@@ -161,13 +162,13 @@ def schema() -> dict[str, Any]:
         "required": ["format", "config", "now", "rv", "rng", "objects", "kubelets"],
         "properties": {
             "format": {"const": FORMAT},
-            "saved_at": _NUMBER,
+            "saved_at": _TIME,
             "clean": _BOOLEAN,
             "config": {"type": "object", "required": ["topology", "timings", "start", "seed"],
                        "additionalProperties": False, "properties": {
                            "topology": _dataclass(Topology, {"shape": _dataclass(NodeShape)}),
-                           "timings": _dataclass(Timings), "start": _NUMBER, "seed": _INTEGER}},
-            "now": _NUMBER,
+                           "timings": _dataclass(Timings), "start": _TIME, "seed": _INTEGER}},
+            "now": _TIME,
             "rv": {"type": "integer", "minimum": 0},
             "next_cluster_ip": {"type": "integer", "minimum": 0},
             # random.Random.getstate(): (3, 624 words and the position, the cached gauss or None)
