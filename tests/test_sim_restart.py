@@ -167,6 +167,22 @@ def _wait_for_restarts(core: client.CoreV1Api, at_least: int, timeout: float = 1
     raise AssertionError(f"pod keeper did not reach {at_least} restarts within {timeout} s")
 
 
+def _freeze(pid: int, timeout: float = 30) -> None:
+    """SIGSTOP, and wait until every thread has stopped (the snapshot writer thread included), so
+    the snapshot file cannot change under the test's read."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+                states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+        if states and all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {timeout} s")
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
 
@@ -201,7 +217,7 @@ def test_kill_9_loses_only_what_came_after_the_last_snapshot(tmp_path: Path) -> 
         for attempt in range(10):
             late = f"after-{attempt}"
             assert _kubectl(first, home, "create", "configmap", late).ok
-            os.kill(first.process.pid, signal.SIGSTOP)
+            _freeze(first.process.pid)
             at_kill = _snapshot(state)
             if late not in _objects(at_kill, "ConfigMap"):
                 break
@@ -245,7 +261,7 @@ def test_kill_9_loses_only_what_came_after_the_last_snapshot(tmp_path: Path) -> 
 
 def test_client_certificates_and_the_official_client_survive_a_kill(tmp_path: Path) -> None:
     state, home = tmp_path / "state", tmp_path / "home"
-    first = start_server(state, speed=SPEED, extra=("--auth", "client-cert"))
+    first = start_server(state, speed=SPEED, extra=("--auth", "client-cert", "--snapshot-interval", "3600"))
     kubeconfig = tmp_path / "handed-out.kubeconfig"
     shutil.copyfile(first.kubeconfig, kubeconfig)
     second: SimServer | None = None
@@ -255,7 +271,10 @@ def test_client_certificates_and_the_official_client_survive_a_kill(tmp_path: Pa
         assert "client-certificate-data" in kubeconfig.read_text()
         first.process.kill()
         first.process.wait(30)
-        second = _serve(state, "--auth", "client-cert", kubeconfig=kubeconfig).server
+        restarted = _serve(state, "--auth", "client-cert", kubeconfig=kubeconfig)
+        second = restarted.server
+        assert restarted.said == [f"no snapshot in {state} (the last server stopped before writing one): "
+                                  "a new cluster"]
         assert second.url == first.url
         assert first.kubeconfig.read_bytes() == kubeconfig.read_bytes()
         # The same client object, built before the kill, reconnects with what it already holds.

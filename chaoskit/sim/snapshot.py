@@ -115,11 +115,6 @@ def read(state_dir: Path) -> Restored | None:
                     len(data["objects"]))
 
 
-def load(state_dir: Path) -> Cluster | None:
-    restored = read(state_dir)
-    return restored.cluster if restored is not None else None
-
-
 def _parse(path: Path, raw: bytes) -> Any:
     if not raw.strip():
         raise StateFileError(f"{path}: is empty; {START_FRESH}")

@@ -120,6 +120,8 @@ async def _serve(options: ServeOptions, state: StateDir, announce: Callable[[str
                      "clients holding the old ones must read them again")
         if restored is not None:
             announce(restored_line(restored, state.last_alive))
+        elif before is not None:
+            announce(f"no snapshot in {state.path} (the last server stopped before writing one): a new cluster")
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, server.stop_event.set)
         engine = asyncio.create_task(server.run_engine())
