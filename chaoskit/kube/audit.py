@@ -1,5 +1,6 @@
 """The audit log: one JSON line per request, flushed as written, so grading can read it
-while the server runs and nothing is lost if the server is killed."""
+while the server runs and nothing is lost if the server is killed. It names every user and
+request, so it is created owner-only (0600), like the kubeconfigs beside it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
+
+from chaoskit.kube.files import open_append_private
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,7 @@ class AuditLog:
         self.path = path
         self._fh: IO[str] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the server's life
+            self._fh = open_append_private(path)  # kept open for the server's life
 
     def write(self, record: AuditRecord) -> None:
         if self._fh is not None:
