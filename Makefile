@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ bench: $(STAMP)
 	$(BIN)/python bench/sim_bench.py
 	$(BIN)/python bench/api_bench.py
 	$(BIN)/python bench/proxy_bench.py
+
+# Message catalogues: extract every marked string into the template, merge it into each language's
+# .po (a new language: $(BIN)/pybabel init -D chaoskit -i $(LOCALE)/chaoskit.pot -d $(LOCALE) -l ko),
+# and compile the .mo files that ship (tests/test_i18n.py fails when any of them is stale).
+LOCALE := chaoskit/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k ngettext:1,2 \
+		--add-comments=TRANSLATORS: --project chaoskit --copyright-holder "chaoskit authors" \
+		--msgid-bugs-address "" --sort-by-file --width 100 -o $(LOCALE)/chaoskit.pot .
+	$(BIN)/pybabel update -D chaoskit -i $(LOCALE)/chaoskit.pot -d $(LOCALE) --width 100 --ignore-obsolete
+	$(BIN)/pybabel compile -D chaoskit -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info

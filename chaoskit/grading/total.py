@@ -9,18 +9,20 @@ from collections.abc import Mapping
 
 from chaoskit.errors import ConfigError
 from chaoskit.grading.result import Grade, Part
+from chaoskit.i18n import N_, Message, _
 
-PARTS = ("diagnosis", "remediation", "process")
+PARTS = (N_("diagnosis"), N_("remediation"), N_("process"))  # keys of the grade; the report shows them translated
 UNFIXED_CAP = 50
 
 
 def normalise_weights(weights: Mapping[str, float]) -> dict[str, float]:
     unknown = sorted(set(weights) - set(PARTS))
     if unknown:
-        raise ConfigError(f"unknown grading weight(s) {', '.join(unknown)}; parts are {', '.join(PARTS)}")
+        raise ConfigError(_("unknown grading weight(s) {weights}; parts are {parts}").format(
+            weights=", ".join(unknown), parts=", ".join(PARTS)))
     values = {p: float(weights.get(p, 0.0)) for p in PARTS}
     if any(v < 0 for v in values.values()) or sum(values.values()) <= 0:
-        raise ConfigError("grading weights must be non-negative and not all zero")
+        raise ConfigError(_("grading weights must be non-negative and not all zero"))
     total = sum(values.values())
     return {p: v * 100 / total for p, v in values.items()}
 
@@ -32,7 +34,8 @@ def grade(parts: Mapping[str, Part], fixed: bool, pass_score: int = 70) -> Grade
     notes = []
     capped = not fixed and score > UNFIXED_CAP
     if capped:
-        notes.append(f"the service was not healthy at the end, so the score is capped at {UNFIXED_CAP}")
+        notes.append(Message(N_("the service was not healthy at the end, so the score is capped at {cap}"),
+                             {"cap": UNFIXED_CAP}))
         score = UNFIXED_CAP
     passed = fixed and score >= pass_score
     return Grade(score, dict(parts), passed, capped, pass_score, tuple(notes))
