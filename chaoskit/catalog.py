@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from chaoskit.errors import ConfigError
 from chaoskit.faults import REGISTRY
+from chaoskit.i18n import _
 from chaoskit.runbook import load_runbooks
 from chaoskit.scenario import Problem, Scenario, ScenarioError, load_file
 from chaoskit.scenario.causes import taxonomy
@@ -34,7 +35,8 @@ def render(scenario: Scenario, namespace: str, labels: dict[str, str] | None = N
             text = env.get_template(manifest["template"]).render(**variables)
             docs = [d for d in yaml.safe_load_all(text) if d]
         except (jinja2.TemplateError, yaml.YAMLError) as exc:
-            raise ConfigError(f"template {manifest['template']}: {exc}") from exc
+            raise ConfigError(_("template {template}: {error}").format(template=manifest["template"], error=exc)) \
+                from exc
         for doc in docs:
             if doc.get("kind") not in CLUSTER_SCOPED:
                 doc.setdefault("metadata", {})["namespace"] = namespace
@@ -57,29 +59,32 @@ def semantic_problems(scenario: Scenario, lines: dict[str, int], runbooks: set[s
     for where, ftype, target, params in declared:
         cls = REGISTRY.get(str(ftype))
         if cls is None:
-            add(f"{where}.type", f"unknown fault type {ftype!r}; known: {', '.join(sorted(REGISTRY))}")
+            add(f"{where}.type", _("unknown fault type {type!r}; known: {known}").format(
+                type=ftype, known=", ".join(sorted(REGISTRY))))
             continue
         if target.get("kind") not in cls.kinds:
-            add(f"{where}.target.kind", f"fault {ftype} applies to {', '.join(cls.kinds)}")
+            add(f"{where}.target.kind", _("fault {type} applies to {kinds}").format(
+                type=ftype, kinds=", ".join(cls.kinds)))
         for err in Draft202012Validator(cls.params_schema).iter_errors(params):
             add(f"{where}.params", err.message)
     for i, cause in enumerate(scenario.diagnosis["causes"]):
         if cause not in taxonomy():
-            add(f"diagnosis.causes[{i}]", f"unknown cause {cause!r}")
+            add(f"diagnosis.causes[{i}]", _("unknown cause {cause!r}").format(cause=cause))
     if scenario.runbook not in runbooks:
-        add("runbook", f"no runbook with id {scenario.runbook!r}")
+        add("runbook", _("no runbook with id {id!r}").format(id=scenario.runbook))
     for i, source in enumerate(scenario.sources):
         if not SEED_NAME.match(source):
-            add(f"sources[{i}]", f"{source!r} is not a seed document file name")
+            add(f"sources[{i}]", _("{source!r} is not a seed document file name").format(source=source))
     for i, solution in enumerate((scenario.solution, *scenario.alternatives, *scenario.wrong)):
         for command in solution.commands:
             if not command.startswith("kubectl "):
-                add("solution" if i == 0 else "alternatives", f"solutions are kubectl commands: {command!r}")
+                add("solution" if i == 0 else "alternatives",
+                    _("solutions are kubectl commands: {command!r}").format(command=command))
     for i, manifest in enumerate(scenario.manifests):
         try:
             for obj in render(_with_manifests(scenario, [manifest]), "validate"):
                 if obj.get("metadata", {}).get("namespace") not in (None, "validate"):
-                    add(f"manifests[{i}]", "templates must not hard-code a namespace")
+                    add(f"manifests[{i}]", _("templates must not hard-code a namespace"))
         except ConfigError as exc:
             add(f"manifests[{i}].template", str(exc))
     return problems
@@ -115,6 +120,6 @@ def catalogue(extra: tuple[Path, ...] = ()) -> dict[str, Scenario]:
     found: dict[str, Scenario] = {}
     for s in scenarios:
         if s.id in found:
-            raise ScenarioError([Problem(s.path, "id", 1, f"duplicate scenario id {s.id!r}")])
+            raise ScenarioError([Problem(s.path, "id", 1, _("duplicate scenario id {id!r}").format(id=s.id))])
         found[s.id] = s
     return found

@@ -2,8 +2,10 @@
 
 A command's module is imported only when that command runs (``chaoskit check`` must not pay for
 the Kubernetes client or the simulator). Every :class:`~chaoskit.errors.ChaoskitError` raised
-below becomes ``error: <message>`` on stderr and exit code 1; a usage error (a bad flag or value)
-is one such line too, with exit code 2 as click gives it; an interrupted command exits 130;
+below becomes ``error: <message>`` on stderr and exit code 1, and so does an ``OSError`` no layer
+converted (a last resort: the layer that touched the file should say what it was for); a usage
+error (a bad flag or value) is one such line too, exit code 2 as click gives it; an interrupted
+command exits 130;
 anything else (a bug) is one line, with the traceback only when ``CHAOSKIT_DEBUG`` is set.
 The ``error: `` prefix is never translated: scripts and tests look for it.
 
@@ -124,6 +126,10 @@ class ChaoskitGroup(LazyGroup):
             sys.exit(141)  # 128 + SIGPIPE, as a shell reports a writer killed by it
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except OSError as exc:  # last resort: a file or folder a layer below did not convert where it failed
+            where = exc.filename if exc.filename is not None else _("a file")
+            raise UserError(_("cannot use {path}: {reason}").format(path=where, reason=exc.strerror or exc)) \
+                from exc
         except Exception as exc:  # a bug: still one line, unless asked for the traceback
             if os.environ.get("CHAOSKIT_DEBUG"):
                 traceback.print_exc()

@@ -6,7 +6,6 @@ shown as written; only the words chaoskit puts around them go through the catalo
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from chaoskit.cli.localized import argument, command, option
 from chaoskit.cli.options import JSON_OPTION, SCENARIOS_OPTION
 from chaoskit.cli.output import emit_json
 from chaoskit.errors import ConfigError
-from chaoskit.i18n import N_, _, ngettext
+from chaoskit.i18n import N_, _
 
 
 @command("list", help=N_("The scenario catalogue."))
@@ -61,13 +60,11 @@ def validate(paths: tuple[Path, ...]) -> None:
     from chaoskit.catalog import validate_paths
 
     scenarios, problems = validate_paths(list(paths))
-    for problem in problems:
+    for problem in problems:  # the report itself: every problem on its own line, then one error line
         click.echo(str(problem), err=True)
     if problems:
-        click.echo(ngettext("{n} problem found", "{n} problems found", len(problems)).format(n=len(problems)),
-                   err=True)
-        sys.exit(1)
-    click.echo(ngettext("{n} scenario valid", "{n} scenarios valid", len(scenarios)).format(n=len(scenarios)))
+        raise ConfigError(_("{n} problem(s) found").format(n=len(problems)))
+    click.echo(_("{n} scenario(s) valid").format(n=len(scenarios)))
 
 
 @command(help=N_("Write a commented scenario skeleton that validates as it is."))

@@ -16,6 +16,7 @@ from chaoskit.cluster import Kube
 from chaoskit.errors import ConfigError, ConflictError, InvalidError
 from chaoskit.faults import pointer
 from chaoskit.faults.journal import Journal, Record
+from chaoskit.i18n import _
 
 Obj = dict[str, Any]
 MODES = ("one", "all", "fixed", "fixed-percent")
@@ -36,7 +37,7 @@ class Target:
     def from_dict(cls, data: dict[str, Any]) -> Target:
         mode = data.get("mode", "all")
         if mode not in MODES:
-            raise ConfigError(f"target mode {mode!r} is not one of {', '.join(MODES)}")
+            raise ConfigError(_("target mode {mode!r} is not one of {modes}").format(mode=mode, modes=", ".join(MODES)))
         return cls(data["kind"], data.get("name"), data.get("selector"), mode, data.get("value"),
                    data.get("container"))
 
@@ -49,7 +50,8 @@ class Target:
                      if "deletionTimestamp" not in o["metadata"]]
         if not found:
             where = f"{self.kind} {self.name or self.selector or '(any)'}"
-            raise ConfigError(f"fault target not found: {where} in namespace {namespace or '(cluster)'}")
+            raise ConfigError(_("fault target not found: {target} in namespace {namespace}").format(
+                target=where, namespace=namespace or _("(cluster)")))
         found.sort(key=lambda o: o["metadata"]["name"])
         if self.mode == "one":
             return [rng.choice(found)]
@@ -77,7 +79,8 @@ class Fault(ABC):
 
     def __init__(self, target: Target, params: dict[str, Any] | None = None, seed: int = 0) -> None:
         if target.kind not in self.kinds:
-            raise ConfigError(f"fault {self.type} applies to {', '.join(self.kinds)}, not {target.kind}")
+            raise ConfigError(_("fault {type} applies to {kinds}, not {kind}").format(
+                type=self.type, kinds=", ".join(self.kinds), kind=target.kind))
         self.target = target
         self.params = params or {}
         self.rng = random.Random(seed)
@@ -180,7 +183,7 @@ def revert_state(kube: Kube, record: Record) -> str:
         return "changed" if exists else "faulty"
     if op == "kubelet":
         return "changed" if kube.kubelet_running(record["name"]) else "faulty"
-    raise ConfigError(f"unknown undo operation {op!r}")
+    raise ConfigError(_("unknown undo operation {op!r}").format(op=op))
 
 
 def _label(record: Record) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 
 REQUIRED = ("id", "title", "symptoms", "causes", "steps", "remediations", "verification", "sources")
 
@@ -43,21 +44,30 @@ class Runbook:
 
 
 def parse(path: Path) -> Runbook:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RunbookError(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror or exc)) \
+            from exc
+    except UnicodeDecodeError as exc:
+        raise RunbookError(_("{path}: not UTF-8 text (byte offset {offset})").format(path=path, offset=exc.start)) \
+            from exc
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        raise RunbookError(f"{path}:1: a runbook starts with YAML front matter between '---' lines")
+        raise RunbookError(_("{path}:1: a runbook starts with YAML front matter between '---' lines").format(
+            path=path))
     head, body = text[4:].split("\n---\n", 1)
     try:
         meta = yaml.safe_load(head) or {}
     except yaml.YAMLError as exc:
-        raise RunbookError(f"{path}: front matter is not valid YAML: {exc}") from exc
+        raise RunbookError(_("{path}: front matter is not valid YAML: {error}").format(path=path, error=exc)) \
+            from exc
     missing = [k for k in REQUIRED if k not in meta]
     if missing:
-        raise RunbookError(f"{path}: front matter lacks {', '.join(missing)}")
+        raise RunbookError(_("{path}: front matter lacks {keys}").format(path=path, keys=", ".join(missing)))
     steps = []
     for i, step in enumerate(meta["steps"]):
         if not isinstance(step, dict) or not step.get("commands") or not step.get("evidence"):
-            raise RunbookError(f"{path}: steps[{i}] needs commands and evidence")
+            raise RunbookError(_("{path}: steps[{i}] needs commands and evidence").format(path=path, i=i))
         steps.append(Step(step.get("title", ""), tuple(step["commands"]), step.get("look_for", ""),
                           dict(step["evidence"])))
     return Runbook(meta["id"], meta["title"], tuple(meta["symptoms"]), tuple(meta["causes"]), tuple(steps),
@@ -75,6 +85,6 @@ def load_runbooks(directory: Path | None = None) -> dict[str, Runbook]:
     for path in sorted((directory or builtin_dir()).glob("*.md")):
         book = parse(path)
         if book.id in books:
-            raise RunbookError(f"{path}: duplicate runbook id {book.id!r}")
+            raise RunbookError(_("{path}: duplicate runbook id {id!r}").format(path=path, id=book.id))
         books[book.id] = book
     return books

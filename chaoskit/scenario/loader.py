@@ -16,6 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 from chaoskit.scenario.model import Scenario
 from chaoskit.scenario.schema import SCHEMA
 
@@ -63,14 +64,19 @@ def parse(path: Path) -> tuple[Any, dict[str, int], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        return None, {}, [Problem(path, "", 0, f"cannot read: {exc.strerror}")]
+        return None, {}, [Problem(path, "", 0, _("cannot read: {reason}").format(reason=exc.strerror or exc))]
+    except UnicodeDecodeError as exc:
+        return None, {}, [Problem(path, "", 1 + exc.object[:exc.start].count(b"\n"), _(
+            "not UTF-8 text: byte {byte} at offset {offset} cannot be decoded").format(
+                byte=f"0x{exc.object[exc.start]:02x}", offset=exc.start))]
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        return None, {}, [Problem(path, "", line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        return None, {}, [Problem(path, "", line, _("not valid YAML: {problem}").format(
+            problem=getattr(exc, "problem", None) or exc))]
     lines: dict[str, int] = {}
     if node is not None:
         _lines(node, "", lines)
@@ -119,7 +125,7 @@ def load_scenarios(extra: tuple[Path, ...] = ()) -> dict[str, Scenario]:
     problems: list[Problem] = []
     for directory in scenario_dirs(extra):
         if not directory.is_dir():
-            problems.append(Problem(directory, "", 0, "not a directory"))
+            problems.append(Problem(directory, "", 0, _("not a directory")))
             continue
         for path in sorted(directory.glob("*.yaml")):
             scenario, lines, file_problems = load_file(path)
@@ -127,8 +133,8 @@ def load_scenarios(extra: tuple[Path, ...] = ()) -> dict[str, Scenario]:
             if scenario is not None:
                 if scenario.id in found:
                     other = found[scenario.id].path
-                    problems.append(Problem(path, "id", lines.get("id", 1),
-                                            f"duplicate scenario id {scenario.id!r} (also in {other})"))
+                    problems.append(Problem(path, "id", lines.get("id", 1), _(
+                        "duplicate scenario id {id!r} (also in {other})").format(id=scenario.id, other=other)))
                 found[scenario.id] = scenario
     if problems:
         raise ScenarioError(problems)

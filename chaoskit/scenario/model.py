@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 
@@ -18,7 +19,7 @@ def parse_duration(text: str | int | float) -> float:
         return float(text)
     match = _DURATION.match(str(text).strip())
     if not match:
-        raise ConfigError(f"not a duration: {text!r} (use 30s, 2m, 1h)")
+        raise ConfigError(_("not a duration: {text!r} (use 30s, 2m, 1h)").format(text=text))
     return float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
