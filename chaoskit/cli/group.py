@@ -26,7 +26,7 @@ import click
 
 from chaoskit.cli.localized import Group, route_click_messages
 from chaoskit.errors import ChaoskitError
-from chaoskit.i18n import _, available, use
+from chaoskit.i18n import _, available, use, verbatim
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): chaoskit itself failed
 USAGE_ERROR = 2  # click's exit code for a bad command line
@@ -39,7 +39,7 @@ class UserError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         # one line, whatever the message carried (a YAML problem list, a server's multi-line text)
-        click.echo("error: " + " ".join(self.format_message().split()), err=True)
+        click.echo(verbatim("error: ") + " ".join(self.format_message().split()), err=True)
 
 
 class CommandLineError(UserError):
@@ -133,6 +133,7 @@ class ChaoskitGroup(LazyGroup):
         except Exception as exc:  # a bug: still one line, unless asked for the traceback
             if os.environ.get("CHAOSKIT_DEBUG"):
                 traceback.print_exc()
-            click.echo("error: " + _("internal error: {kind}: {error} (set CHAOSKIT_DEBUG=1 for the traceback)")
-                       .format(kind=type(exc).__name__, error=" ".join(str(exc).split())), err=True)
+            message = _("internal error: {kind}: {error} (set CHAOSKIT_DEBUG=1 for the traceback)")
+            click.echo(verbatim("error: ") + message.format(kind=type(exc).__name__, error=" ".join(str(exc).split())),
+                       err=True)
             sys.exit(INTERNAL_ERROR)

@@ -61,6 +61,23 @@ def route_click_messages() -> None:
             module.ngettext = ngettext  # type: ignore[attr-defined]
 
 
+class PathType(click.Path):
+    """click's Path, naming itself (file, directory, path) in the current language when it
+    complains: click translates that word once, when the command is built."""
+
+    @property
+    def name(self) -> str:
+        if self.file_okay and not self.dir_okay:
+            return _("file")
+        if self.dir_okay and not self.file_okay:
+            return _("directory")
+        return _("path")
+
+    @name.setter
+    def name(self, value: str) -> None:
+        """click's constructor assigns the word it translated then; it is worked out when read."""
+
+
 class _LocalizedHelp:
     """``help`` holds a msgid and reads back translated into the current language."""
 

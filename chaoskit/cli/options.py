@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chaoskit.cli.localized import option
+from chaoskit.cli.localized import PathType, option
 from chaoskit.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def backend_options(command: Callable[..., Any]) -> Callable[..., Any]:
         option("--backend", type=click.Choice(["sim", "kind", "kube"]), default="sim", show_default=True,
                help=N_("sim: the bundled simulator; kind: the kind-NAME context; kube: --context.")),
         option("--context", default=None, help=N_("kubeconfig context for --backend kube (default: current).")),
-        option("--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        option("--kubeconfig", type=PathType(dir_okay=False, path_type=Path), default=None,
                help=N_("kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")),
         option("--allow-context", default=None, metavar="NAME",
                help=N_("Let chaos run on context NAME although it is not kind or the simulator.")),
@@ -69,7 +69,7 @@ SESSION_OPTION = option("--session", "session_id", default=None, metavar="ID",
                         help=N_("Session id (default: $CHAOSKIT_SESSION, else the latest session)."))
 JSON_OPTION = option("--json", "as_json", is_flag=True, help=N_("One JSON document on stdout."))
 SCENARIOS_OPTION = option("--scenarios", "scenario_dirs", multiple=True,
-                          type=click.Path(file_okay=False, path_type=Path),
+                          type=PathType(file_okay=False, path_type=Path),
                           help=N_("Another scenario folder (repeatable; CHAOSKIT_SCENARIOS works too)."))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from chaoskit.cli.localized import argument, command, option
+from chaoskit.cli.localized import PathType, argument, command, option
 from chaoskit.cli.options import JSON_OPTION, SCENARIOS_OPTION
 from chaoskit.cli.output import emit_json
 from chaoskit.errors import ConfigError
@@ -55,7 +55,7 @@ def show(scenario_id: str, scenario_dirs: tuple[Path, ...]) -> None:
 
 
 @command(help=N_("Check scenario files: schema and semantics, every problem with its YAML path and line."))
-@argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@argument("paths", nargs=-1, required=True, type=PathType(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     from chaoskit.catalog import validate_paths
 
@@ -69,7 +69,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 @command(help=N_("Write a commented scenario skeleton that validates as it is."))
 @argument("scenario_id")
-@option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@option("--dir", "directory", type=PathType(file_okay=False, path_type=Path), default=Path("."),
         show_default=True, help=N_("Where to write ID.yaml."))
 def new(scenario_id: str, directory: Path) -> None:
     from chaoskit.skeleton import skeleton

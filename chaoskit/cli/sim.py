@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from chaoskit.cli.localized import group, option
+from chaoskit.cli.localized import PathType, group, option
 from chaoskit.cli.options import speed_option
 from chaoskit.errors import ConfigError
 from chaoskit.i18n import N_, _
@@ -23,9 +23,9 @@ def sim() -> None:
 @option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
 @option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
         help=N_("Port to listen on (0: any free port)."))
-@option("--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@option("--kubeconfig", type=PathType(dir_okay=False, path_type=Path), default=None,
         help=N_("Where to write the trainee's kubeconfig [default: STATE_DIR/kubeconfig]."))
-@option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".chaoskit-sim"),
+@option("--state-dir", type=PathType(file_okay=False, path_type=Path), default=Path(".chaoskit-sim"),
         show_default=True, help=N_("Certificates, system kubeconfig, audit log and snapshot."))
 @speed_option(1.0)
 @option("--workers", type=click.IntRange(0, 1000), default=2, show_default=True,
