@@ -55,6 +55,13 @@ def available() -> list[str]:
     return sorted(found)
 
 
+def supported(code: str) -> bool:
+    """Whether ``code`` (``ko``, ``ko_KR``, ``ko_KR.UTF-8``) names a language with a catalogue."""
+    base = code.split(".")[0].split("@")[0]
+    have = available()
+    return base in have or base.split("_")[0] in have
+
+
 def requested() -> list[str]:
     """The languages asked for, most wanted first: --lang, CHAOSKIT_LANG, then the locale."""
     if _active:

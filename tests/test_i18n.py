@@ -186,6 +186,8 @@ def test_a_new_language_is_one_catalogue(locale_dir: Path) -> None:
     english = runner.invoke(main, ["list"], env={"LANG": "C"})  # nothing carried over to the next command
     assert english.stdout.split()[:4] == ["ID", "LEVEL", "MIN", "TITLE"]
     assert runner.invoke(main, ["--lang", "en", "list"]).stdout == english.stdout
+    regional = runner.invoke(main, ["--lang", "ko_KR.UTF-8", "list"])  # a region or encoding falls back to ko
+    assert regional.exit_code == 0 and regional.stdout == listed.stdout
 
 
 def test_the_locale_picks_a_language_and_falls_back_to_english(locale_dir: Path,

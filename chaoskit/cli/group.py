@@ -26,7 +26,7 @@ import click
 
 from chaoskit.cli.localized import Group, route_click_messages
 from chaoskit.errors import ChaoskitError
-from chaoskit.i18n import _, available, use, verbatim
+from chaoskit.i18n import _, available, supported, use, verbatim
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): chaoskit itself failed
 USAGE_ERROR = 2  # click's exit code for a bad command line
@@ -60,7 +60,7 @@ def usage_error(exc: click.UsageError) -> click.UsageError | UserError:
 
 def choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """--lang / CHAOSKIT_LANG: a language chaoskit has a catalogue for (English needs none)."""
-    if value and value not in available():
+    if value and not supported(value):
         raise click.BadParameter(_("no catalogue for {lang!r}; available: {langs}").format(
             lang=value, langs=", ".join(available())), ctx, param)
     use(value or None)
@@ -104,7 +104,7 @@ class ChaoskitGroup(LazyGroup):
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         wanted = early_language(args) or os.environ.get("CHAOSKIT_LANG") or None
-        use(wanted if wanted in available() else None)  # a bad one is refused by --lang's own check
+        use(wanted if wanted and supported(wanted) else None)  # a bad one is refused by --lang's own check
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
