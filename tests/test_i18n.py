@@ -593,3 +593,24 @@ def test_the_static_check_catches_what_it_should(tmp_path: Path) -> None:
         ROOT = saved
     lines = sorted(int(o.split(":")[1]) for o in found)
     assert lines == [3, 5, 7, 8, 9, 12, 14], found
+
+
+def test_the_demo_speaks_the_language(pseudo_language: Path, tmp_path: Path) -> None:
+    """A whole session under the pseudo-language: only Kubernetes' words (kubectl's output, the
+    commands typed) and the incident's data stay as they are."""
+    result = CliRunner().invoke(main, ["--lang", "xx", "demo"], env={"CHAOSKIT_HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    doc = json.loads(next(tmp_path.glob("sessions/*/grade.json")).read_text())
+    allowed = cli_tokens() | scenario_words() | report_data_words(doc)
+    said, kubectl_output = [], False
+    for line in result.stdout.splitlines():
+        if line.startswith("$ ") or line.startswith("export KUBECONFIG="):  # typed commands, as typed
+            kubectl_output = line.startswith("$ kubectl ")
+            continue
+        if kubectl_output:  # kubectl's own output runs to the next blank line
+            kubectl_output = bool(line.strip())
+            continue
+        said.append(line)
+    assert len(said) > 20 and pseudo("Demo finished in") in result.stdout
+    left = [line for line in said if set(WORD.findall(line.replace(str(tmp_path), ""))) - allowed]
+    assert left == []
