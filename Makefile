@@ -38,8 +38,12 @@ LOCALE := chaoskit/locale
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k ngettext:1,2 \
 		--add-comments=TRANSLATORS: --project chaoskit --copyright-holder "chaoskit authors" \
-		--msgid-bugs-address "" --sort-by-file --width 100 -o $(LOCALE)/chaoskit.pot .
-	$(BIN)/pybabel update -D chaoskit -i $(LOCALE)/chaoskit.pot -d $(LOCALE) --width 100 --ignore-obsolete
+		--msgid-bugs-address "" --sort-by-file --width 100 -o $(LOCALE)/chaoskit.pot.new .
+	@# keep the committed template when only its creation date would change (no churn, no merge conflicts)
+	@if diff -q -I '^"POT-Creation-Date' $(LOCALE)/chaoskit.pot $(LOCALE)/chaoskit.pot.new >/dev/null 2>&1; \
+		then rm $(LOCALE)/chaoskit.pot.new; else mv $(LOCALE)/chaoskit.pot.new $(LOCALE)/chaoskit.pot; fi
+	$(BIN)/pybabel update -D chaoskit -i $(LOCALE)/chaoskit.pot -d $(LOCALE) --width 100 --ignore-obsolete \
+		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -D chaoskit -d $(LOCALE) --statistics
 
 clean:
