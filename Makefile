@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench build sources clean
+.PHONY: install demo test lint bench build sources clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,20 @@ build: $(STAMP)
 # Regenerate chaoskit/runbook/sources.json from the seed documents (../shared/seeds by default).
 sources: $(STAMP)
 	$(BIN)/python tools/seed_index.py
+# Message catalogues: extract every marked string into the template, merge it into each language's
+# .po (a new language: $(BIN)/pybabel init -D chaoskit -i $(LOCALE)/chaoskit.pot -d $(LOCALE) -l ko),
+# and compile the .mo files that ship (tests/test_i18n.py fails when any of them is stale).
+LOCALE := chaoskit/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k ngettext:1,2 \
+		--add-comments=TRANSLATORS: --project chaoskit --copyright-holder "chaoskit authors" \
+		--msgid-bugs-address "" --sort-by-file --width 100 -o $(LOCALE)/chaoskit.pot.new .
+	@# keep the committed template when only its creation date would change (no churn, no merge conflicts)
+	@if diff -q -I '^"POT-Creation-Date' $(LOCALE)/chaoskit.pot $(LOCALE)/chaoskit.pot.new >/dev/null 2>&1; \
+		then rm $(LOCALE)/chaoskit.pot.new; else mv $(LOCALE)/chaoskit.pot.new $(LOCALE)/chaoskit.pot; fi
+	$(BIN)/pybabel update -D chaoskit -i $(LOCALE)/chaoskit.pot -d $(LOCALE) --width 100 --ignore-obsolete \
+		--ignore-pot-creation-date
+	$(BIN)/pybabel compile -D chaoskit -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 
 from chaoskit.errors import ConfigError
 from chaoskit.faults import REGISTRY
+from chaoskit.i18n import _
 from chaoskit.runbook import Runbook, load_runbooks
 from chaoskit.runbook.model import runbook_dirs
 from chaoskit.scenario import Problem, Scenario, ScenarioError, load_file
@@ -43,28 +44,30 @@ def semantic_problems(path: Path, data: Any, lines: dict[str, int], runbooks: se
         ftype, target = spec.get("type"), spec.get("target")
         cls = REGISTRY.get(str(ftype))
         if cls is None:
-            add(f"{where}.type", f"unknown fault type {ftype!r}; known: {', '.join(sorted(REGISTRY))}")
+            add(f"{where}.type", _("unknown fault type {type!r}; known: {known}").format(
+                type=ftype, known=", ".join(sorted(REGISTRY))))
             continue
         if isinstance(target, dict) and target.get("kind") not in cls.kinds:
-            add(f"{where}.target.kind", f"fault {ftype} applies to {', '.join(cls.kinds)}")
+            add(f"{where}.target.kind", _("fault {type} applies to {kinds}").format(
+                type=ftype, kinds=", ".join(cls.kinds)))
         params = spec.get("params") or {}
         for err in Draft202012Validator(cls.params_schema()).iter_errors(params):
             add(f"{where}.params" + "".join(f".{p}" for p in err.absolute_path), err.message)
     diagnosis: dict[str, Any] = doc["diagnosis"] if isinstance(doc.get("diagnosis"), dict) else {}
     for i, cause in enumerate(_items(diagnosis.get("causes"))):
         if isinstance(cause, str) and cause not in taxonomy():
-            add(f"diagnosis.causes[{i}]", f"unknown cause {cause!r}")
+            add(f"diagnosis.causes[{i}]", _("unknown cause {cause!r}").format(cause=cause))
     if isinstance(doc.get("runbook"), str) and doc["runbook"] not in runbooks:
-        add("runbook", f"no runbook with id {doc['runbook']!r}")
+        add("runbook", _("no runbook with id {id!r}").format(id=doc["runbook"]))
     for i, source in enumerate(_items(doc.get("sources"))):
         if isinstance(source, str) and not SEED_NAME.match(source):
-            add(f"sources[{i}]", f"{source!r} is not a seed document file name")
+            add(f"sources[{i}]", _("{source!r} is not a seed document file name").format(source=source))
     solutions = [("solution", doc.get("solution"))] + \
         [(f"{part}[{i}]", s) for part in ("alternatives", "wrong") for i, s in enumerate(_items(doc.get(part)))]
     for where, solution in solutions:
         for j, command in enumerate(_items(solution.get("commands") if isinstance(solution, dict) else None)):
             if isinstance(command, str) and not command.startswith("kubectl "):
-                add(f"{where}.commands[{j}]", f"solutions are kubectl commands: {command!r}")
+                add(f"{where}.commands[{j}]", _("solutions are kubectl commands: {command!r}").format(command=command))
     variables: dict[str, Any] = doc["variables"] if isinstance(doc.get("variables"), dict) else {}
     for i, manifest in enumerate(_items(doc.get("manifests"))):
         if not isinstance(manifest, dict) or not isinstance(manifest.get("template"), str):
@@ -72,7 +75,7 @@ def semantic_problems(path: Path, data: Any, lines: dict[str, int], runbooks: se
         try:
             for obj in render_manifests([manifest], variables, path.parent, "validate"):
                 if obj.get("metadata", {}).get("namespace") not in (None, "validate"):
-                    add(f"manifests[{i}]", "templates must not hard-code a namespace")
+                    add(f"manifests[{i}]", _("templates must not hard-code a namespace"))
         except ConfigError as exc:
             add(f"manifests[{i}].template", str(exc))
     return problems
@@ -94,6 +97,9 @@ def validate_paths(paths: list[Path]) -> tuple[list[Scenario], list[Problem]]:
     books = set(load_runbooks(runbook_dirs(folders)))
     scenarios, problems = [], []
     for path in paths:
+        if not path.exists():
+            problems.append(Problem(path, "", 0, _("not a directory")))
+            continue
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
         for file in files:
             scenario, data, lines, found = load_file(file)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from chaoskit.cluster.kubectl import kubectl_path
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _, verbatim
 from chaoskit.report import render
 from chaoskit.session.control import check, diagnose, start, stop
 from chaoskit.session.finish import finish
@@ -37,7 +38,7 @@ class Trainee:
         proc = subprocess.run([self.kubectl, *shlex.split(command)[1:]], capture_output=True, text=True,
                               timeout=60, env=self.env)
         if not quiet:
-            self.out(f"$ {command}")
+            self.out(verbatim(f"$ {command}"))
             self.out(show(proc.stdout + proc.stderr).rstrip())
             self.out("")
         return proc.stdout
@@ -46,7 +47,7 @@ class Trainee:
         deadline = time.monotonic() + WAIT
         while not predicate():
             if time.monotonic() > deadline:
-                raise ConfigError(f"demo: gave up waiting for {what}")
+                raise ConfigError(_("demo: gave up waiting for {what}").format(what=what))
             time.sleep(0.2)
 
 
@@ -63,14 +64,14 @@ def run_demo(speed: float = 30.0, seed: int = 0, out: Callable[[str], None] = pr
     kubectl_path()  # no kubectl: say so before a session is started
     info = start(SCENARIO, speed=speed, seed=seed, name=f"demo-{int(time.time())}")
     directory = sessions_dir() / str(info["session"])
-    out(f"Session {info['session']}: {SCENARIO} on the bundled simulator at {speed:g}x, "
-        f"ready in {time.monotonic() - began:.1f}s")
-    out(f"export KUBECONFIG={info['kubeconfig']}\n")
+    out(_("Session {session}: {scenario} on the bundled simulator at {speed:g}x, ready in {seconds:.1f}s").format(
+        session=info["session"], scenario=SCENARIO, speed=speed, seconds=time.monotonic() - began))
+    out(verbatim(f"export KUBECONFIG={info['kubeconfig']}\n"))
     out(str(info["briefing"]) + "\n")
     try:
         me = Trainee(str(info["kubeconfig"]), out)
-        me.wait_for(lambda: bool(Record(directory).events("injected")), "the fault")
-        me.wait_for(lambda: "CrashLoopBackOff" in me.run("kubectl get pods", quiet=True), "CrashLoopBackOff")
+        me.wait_for(lambda: bool(Record(directory).events("injected")), _("the fault"))
+        me.wait_for(lambda: "CrashLoopBackOff" in me.run("kubectl get pods", quiet=True), verbatim("CrashLoopBackOff"))
         me.run("kubectl get pods")
         pod = me.run("kubectl get pods -l app=checkout --sort-by=.metadata.creationTimestamp "
                      "-o jsonpath={.items[-1].metadata.name}", quiet=True)
@@ -80,13 +81,13 @@ def run_demo(speed: float = 30.0, seed: int = 0, out: Callable[[str], None] = pr
         me.run("kubectl set resources deploy/checkout -c checkout --limits=memory=128Mi --requests=memory=128Mi")
         event = diagnose(directory, ("memory-limit-too-low",), "deploy/checkout",
                          "Last State OOMKilled, exit code 137: the new revision's memory limit is too low")
-        out(f"$ chaoskit diagnose --cause {event['causes'][0]} --resource {event['resource']}\n")
-        me.wait_for(lambda: bool(check(directory)["healthy"]), "the service to recover")
+        out(verbatim(f"$ chaoskit diagnose --cause {event['causes'][0]} --resource {event['resource']}\n"))
+        me.wait_for(lambda: bool(check(directory)["healthy"]), _("the service to recover"))
         me.run("kubectl rollout status deploy/checkout")
         doc = finish(directory)
-        out("$ chaoskit finish\n")
+        out(verbatim("$ chaoskit finish\n"))
         out(render(doc, "text"))
-        out(f"Demo finished in {time.monotonic() - began:.1f}s of wall time.")
+        out(_("Demo finished in {seconds:.1f}s of wall time.").format(seconds=time.monotonic() - began))
         return doc
     finally:
         stop(directory)

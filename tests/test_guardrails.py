@@ -39,7 +39,7 @@ def _end(deployment: dict[str, Any] | None = None, pods: list[dict[str, Any]] | 
 
 
 def _judged(after: dict[str, Any], records: list[dict[str, Any]] | None = None) -> list[tuple[str, str]]:
-    return violations(OOM.guardrails, records or [], "train", after)
+    return [(name, str(what)) for name, what in violations(OOM.guardrails, records or [], "train", after)]
 
 
 def test_the_release_as_deployed_breaks_nothing() -> None:
@@ -83,8 +83,9 @@ def _write(verb: str, resource: str, name: str = "") -> dict[str, Any]:
 
 def test_deleting_and_recreating_a_workload_caps_the_grade_below_passing() -> None:
     records = [_write("delete", "deployments", "checkout"), _write("create", "deployments")]
-    found = _judged(_end(), records)
-    assert ("no-delete-recreate", "deleted and recreated deployments/checkout: a full outage") in found
+    found = violations(OOM.guardrails, records, "train", _end())
+    assert ("no-delete-recreate", "deleted and recreated deployments/checkout: a full outage") in \
+        [(name, str(what)) for name, what in found]
     limit = cap(found)
     assert limit is not None and limit[0] < OOM.pass_score
     parts = {"diagnosis": Part.of("diagnosis", 35, [Item("x", 35, 35)]),

@@ -65,7 +65,7 @@ def test_bytes_that_are_not_utf8_are_a_problem_not_a_traceback(tmp_path: Path) -
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [f"{path}:2: (top): not UTF-8 text: byte 0xe9 at offset 16",
-                                          "1 problem(s) found"]
+                                          "error: 1 problem(s) found"]
 
 
 def test_an_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """The ``chaoskit`` command line.
 
 Commands are module-level click commands in this package, loaded lazily by name (see
-:mod:`chaoskit.cli.group`, which is also the one place where errors become messages).
+:mod:`chaoskit.cli.group`, which is also the one place where errors become messages and where
+the language is chosen). Every text they print goes through the message catalogues
+(:mod:`chaoskit.i18n`); help texts are msgids translated when shown (:mod:`chaoskit.cli.localized`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import click
 
 from chaoskit import __version__
-from chaoskit.cli.group import ChaoskitGroup
+from chaoskit.cli.group import ChaoskitGroup, choose_language
+from chaoskit.cli.localized import Option, option
+from chaoskit.i18n import N_
 
 COMMANDS = {
     "demo": "chaoskit.cli.demo:demo",
@@ -37,7 +41,12 @@ COMMANDS = {
 }
 
 
-@click.group(cls=ChaoskitGroup, lazy_subcommands=COMMANDS)
-@click.version_option(__version__, prog_name="chaoskit")
+@click.group(cls=ChaoskitGroup, lazy_subcommands=COMMANDS,
+             help=N_("chaoskit: Kubernetes chaos and SRE troubleshooting trainer."))
+@option("--lang", envvar="CHAOSKIT_LANG", metavar="LANG", is_eager=True, expose_value=False,
+        callback=choose_language,
+        help=N_("Language of chaoskit's own messages (default: $CHAOSKIT_LANG, else the locale, else en). "
+                "Kubernetes' words stay as Kubernetes prints them."))
+@click.version_option(__version__, prog_name="chaoskit", cls=Option, help=N_("Show the version and exit."))
 def main() -> None:
-    """chaoskit: Kubernetes chaos and SRE troubleshooting trainer."""
+    """The group itself does nothing: its options are read by :mod:`chaoskit.cli.group`."""

@@ -4,59 +4,66 @@ from __future__ import annotations
 
 import click
 
-NAME_OPTION = click.option("--name", default="chaoskit", show_default=True, help="The kind cluster's name.")
+from chaoskit.cli.localized import argument, group, option
+from chaoskit.i18n import N_, _, ngettext, verbatim
+
+NAME_OPTION = option("--name", default="chaoskit", show_default=True, help=N_("The kind cluster's name."))
 
 
-@click.group("cluster")
+@group("cluster", help=N_("kind clusters for game days on real Kubernetes (needs kind and Docker)."))
 def cluster() -> None:
-    """kind clusters for game days on real Kubernetes (needs kind and Docker)."""
+    """The group only gathers the subcommands below."""
 
-@cluster.command("up")
+
+@cluster.command("up", help=N_("Create a kind cluster: one control plane and N workers."))
 @NAME_OPTION
-@click.option("--workers", default=2, show_default=True, help="Worker nodes besides the control plane.")
-@click.option("--image", default=None, help="Node image (kindest/node:vX.Y.Z); default: kind's own.")
+@option("--workers", type=click.IntRange(0, 100), default=2, show_default=True,
+        help=N_("Worker nodes besides the control plane."))
+@option("--image", default=None, help=N_("Node image (kindest/node:vX.Y.Z); default: kind's own."))
 def up(name: str, workers: int, image: str | None) -> None:
-    """Create a kind cluster: one control plane and N workers."""
     from chaoskit.cluster.kind import Kind
 
     context = Kind().up(name, workers, image)
-    click.echo(f"kind cluster {name} is up (context {context}); "
-               f"start a session with: chaoskit start SCENARIO --backend kind --cluster-name {name}")
+    click.echo(_("kind cluster {name} is up (context {context}); start a session with: "
+                 "chaoskit start SCENARIO --backend kind --cluster-name {name}").format(name=name, context=context))
 
-@cluster.command("down")
+
+@cluster.command("down", help=N_("Delete the kind cluster."))
 @NAME_OPTION
 def down(name: str) -> None:
-    """Delete the kind cluster."""
     from chaoskit.cluster.kind import Kind
 
     Kind().down(name)
-    click.echo(f"kind cluster {name} deleted")
+    click.echo(_("kind cluster {name} deleted").format(name=name))
 
-@cluster.command("status")
+
+@cluster.command("status", help=N_("Whether the cluster exists, and its nodes as the API server reports them."))
 @NAME_OPTION
 def status(name: str) -> None:
-    """Whether the cluster exists, and its nodes as the API server reports them."""
     from chaoskit.cluster.access import resolve
     from chaoskit.cluster.kind import Kind
+    from chaoskit.errors import ConfigError
 
     kind = Kind()
     if name not in kind.clusters():
-        click.echo(f"no kind cluster named {name}; create it with 'chaoskit cluster up --name {name}'")
-        raise SystemExit(1)
+        raise ConfigError(_("no kind cluster named {name}; create it with 'chaoskit cluster up --name {name}'")
+                          .format(name=name))
     access = resolve("kind", kind_name=name)
     kube = access.client()
-    click.echo(f"kind cluster {name}: context {access.context}, server {access.server}")
+    click.echo(_("kind cluster {name}: context {context}, server {server}").format(
+        name=name, context=access.context, server=access.server))
     for node in kube.items("Node"):
         ready = next((c["status"] for c in (node.get("status") or {}).get("conditions") or []
                       if c["type"] == "Ready"), "Unknown")
-        click.echo(f"  {node['metadata']['name']}  Ready={ready}")
+        click.echo(f"  {node['metadata']['name']}  " + verbatim(f"Ready={ready}"))
 
-@cluster.command("load")
+
+@cluster.command("load", help=N_("Copy local Docker images into the cluster's nodes (for offline game days)."))
 @NAME_OPTION
-@click.argument("images", nargs=-1, required=True)
+@argument("images", nargs=-1, required=True)
 def load(name: str, images: tuple[str, ...]) -> None:
-    """Copy local Docker images into the cluster's nodes (for offline game days)."""
     from chaoskit.cluster.kind import Kind
 
     Kind().load(name, images)
-    click.echo(f"loaded {len(images)} image(s) into {name}")
+    click.echo(ngettext("loaded {n} image into {name}", "loaded {n} images into {name}", len(images))
+               .format(n=len(images), name=name))

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from chaoskit.cli.localized import PathType, option
+from chaoskit.i18n import N_, _
+
 if TYPE_CHECKING:
     from chaoskit.cluster.access import Access
 
@@ -45,29 +48,29 @@ def backend_options(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, where=where, **kwargs)
 
     options = [
-        click.option("--backend", type=click.Choice(["sim", "kind", "kube"]), default="sim", show_default=True,
-                     help="sim: the bundled simulator; kind: the kind-NAME context; kube: --context."),
-        click.option("--context", default=None, help="kubeconfig context for --backend kube (default: current)."),
-        click.option("--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."),
-        click.option("--allow-context", default=None, metavar="NAME",
-                     help="Let chaos run on context NAME although it is not kind or the simulator."),
-        click.option("--allow-node-faults", is_flag=True,
-                     help="Allow node-level faults on a cluster that is not the simulator."),
-        click.option("--cluster-name", default="chaoskit", show_default=True,
-                     help="The kind cluster for --backend kind."),
+        option("--backend", type=click.Choice(["sim", "kind", "kube"]), default="sim", show_default=True,
+               help=N_("sim: the bundled simulator; kind: the kind-NAME context; kube: --context.")),
+        option("--context", default=None, help=N_("kubeconfig context for --backend kube (default: current).")),
+        option("--kubeconfig", type=PathType(dir_okay=False, path_type=Path), default=None,
+               help=N_("kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")),
+        option("--allow-context", default=None, metavar="NAME",
+               help=N_("Let chaos run on context NAME although it is not kind or the simulator.")),
+        option("--allow-node-faults", is_flag=True,
+               help=N_("Allow node-level faults on a cluster that is not the simulator.")),
+        option("--cluster-name", default="chaoskit", show_default=True,
+               help=N_("The kind cluster for --backend kind.")),
     ]
-    for option in reversed(options):
-        wrapper = option(wrapper)
+    for decorate in reversed(options):
+        wrapper = decorate(wrapper)
     return wrapper
 
 
-SESSION_OPTION = click.option("--session", "session_id", default=None, metavar="ID",
-                              help="Session id (default: $CHAOSKIT_SESSION, else the latest session).")
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-SCENARIOS_OPTION = click.option("--scenarios", "scenario_dirs", multiple=True,
-                                type=click.Path(file_okay=False, path_type=Path),
-                                help="Another scenario folder (repeatable; CHAOSKIT_SCENARIOS works too).")
+SESSION_OPTION = option("--session", "session_id", default=None, metavar="ID",
+                        help=N_("Session id (default: $CHAOSKIT_SESSION, else the latest session)."))
+JSON_OPTION = option("--json", "as_json", is_flag=True, help=N_("One JSON document on stdout."))
+SCENARIOS_OPTION = option("--scenarios", "scenario_dirs", multiple=True,
+                          type=PathType(file_okay=False, path_type=Path),
+                          help=N_("Another scenario folder (repeatable; CHAOSKIT_SCENARIOS works too)."))
 
 
 class Speed(click.ParamType):
@@ -79,9 +82,9 @@ class Speed(click.ParamType):
         try:
             speed = float(value)
         except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
+            self.fail(_("{value!r} is not a number").format(value=value), param, ctx)
         if not math.isfinite(speed) or speed <= 0:
-            self.fail(f"{value!r} must be a finite number greater than 0", param, ctx)
+            self.fail(_("{value!r} must be a finite number greater than 0").format(value=value), param, ctx)
         return speed
 
 
@@ -89,5 +92,5 @@ SPEED = Speed()
 
 
 def speed_option(default: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option("--speed", type=SPEED, default=default, show_default=True,
-                        help="Simulator seconds per wall second.")
+    return option("--speed", type=SPEED, default=default, show_default=True,
+                  help=N_("Simulator seconds per wall second."))

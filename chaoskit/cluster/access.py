@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 
 from kubernetes import config
 
-from chaoskit.cluster.kube import Kube, connect
+from chaoskit.cluster.kube import KUBECONFIG_ERRORS, Kube, connect, kubeconfig_error
 from chaoskit.cluster.nodes import KindNodes, NoNodes, SimulatorNodes
 from chaoskit.cluster.scope import Scope
 from chaoskit.errors import ConfigError, KubeError, SafetyError
+from chaoskit.i18n import _
 from chaoskit.kube.identity import IDENTITY_KIND, IDENTITY_PATH
 
 BACKENDS = ("sim", "kind", "kube")
@@ -65,8 +66,8 @@ class Access:
         elif self.kind:
             kube.nodes = KindNodes()
         else:
-            kube.nodes = NoNodes(f"context {self.context} is neither a kind cluster nor a chaoskit simulator: "
-                                 "chaoskit cannot stop its nodes")
+            kube.nodes = NoNodes(_("context {context} is neither a kind cluster nor a chaoskit simulator: "
+                                   "chaoskit cannot stop its nodes").format(context=self.context))
         return kube
 
 
@@ -86,29 +87,29 @@ def refusal(context: str, server: str, simulator: bool, provider_ids: list[str],
         return ""
     if context.startswith("kind-"):
         if not is_loopback(server):
-            why = f"its server {server} is not a loopback address"
+            why = _("its server {server} is not a loopback address").format(server=server)
         elif not provider_ids or not all(p.startswith("kind://") for p in provider_ids):
-            why = "its nodes' providerID does not start with kind://"
+            why = _("its nodes' providerID does not start with kind://")
         else:
             return ""
     elif context == "chaoskit":
         if not is_loopback(server):
-            why = f"its server {server} is not a loopback address"
+            why = _("its server {server} is not a loopback address").format(server=server)
         elif not simulator:
-            why = "its server does not identify itself as a chaoskit simulator"
+            why = _("its server does not identify itself as a chaoskit simulator")
         else:
             return ""
     else:
-        why = "it is neither a kind cluster (kind-*) nor the chaoskit simulator (chaoskit)"
-    return (f'refusing to run chaos on context "{context}": {why}. If this cluster is meant for chaos, '
-            f"pass --allow-context {context}")
+        why = _("it is neither a kind cluster (kind-*) nor the chaoskit simulator (chaoskit)")
+    return _('refusing to run chaos on context "{context}": {why}. If this cluster is meant for chaos, '
+             "pass --allow-context {context}").format(context=context, why=why)
 
 
 def _contexts(kubeconfig: Path | None) -> tuple[list[str], str]:
     try:
         found, current = config.list_kube_config_contexts(str(kubeconfig) if kubeconfig else None)
-    except (config.ConfigException, OSError) as exc:
-        raise ConfigError(f"cannot read kubeconfig {kubeconfig or '(default)'}: {exc}") from exc
+    except KUBECONFIG_ERRORS as exc:
+        raise kubeconfig_error(kubeconfig, exc) from exc
     return [str(c["name"]) for c in found], str((current or {}).get("name", ""))
 
 
@@ -126,18 +127,22 @@ def resolve(backend: str, context: str | None = None, kubeconfig: Path | None = 
             allow_node_faults: bool = False) -> Access:
     """Pick the context for ``backend`` and run the guard on it (reads only)."""
     if backend not in ("kind", "kube"):
-        raise ConfigError(f"backend {backend!r} is not one of kind, kube (sim needs no cluster)")
+        raise ConfigError(_("backend {backend!r} is not one of kind, kube (sim needs no cluster)").format(
+            backend=backend))
     if backend == "kind":
         wanted = f"kind-{kind_name}"
         if context and context != wanted:
-            raise ConfigError(f"--backend kind uses context {wanted}; for another context use --backend kube")
+            raise ConfigError(_("--backend kind uses context {context}; for another context use --backend kube")
+                              .format(context=wanted))
         context = wanted
     contexts, current = _contexts(kubeconfig)
     context = context or current
     if not context or context not in contexts:
-        hint = " (create it with 'chaoskit cluster up')" if backend == "kind" else ""
-        raise ConfigError(f'context "{context or "(none)"}" not found in kubeconfig {kubeconfig or "(default)"}'
-                          + hint)
+        found = _('context "{context}" not found in kubeconfig {path}').format(
+            context=context or _("(none)"), path=kubeconfig or _("(default: $KUBECONFIG or ~/.kube/config)"))
+        if backend == "kind":
+            found = _("{problem} (create it with 'chaoskit cluster up')").format(problem=found)
+        raise ConfigError(found)
     kube = connect(kubeconfig, None, context)
     server = str(kube.api.configuration.host)
     early = refusal(context, server, True, ["kind://"], allow_context)  # by name and address alone:
@@ -148,7 +153,8 @@ def resolve(backend: str, context: str | None = None, kubeconfig: Path | None = 
         providers = [str((n.get("spec") or {}).get("providerID", "")) for n in kube.items("Node")]
     except KubeError as err:
         if allow_context != context:
-            raise SafetyError(f'refusing context "{context}": cannot list its nodes to check it ({err})') from err
+            raise SafetyError(_('refusing context "{context}": cannot list its nodes to check it ({error})').format(
+                context=context, error=err)) from err
         providers = []
     why = refusal(context, server, identity is not None, providers, allow_context)
     if why:

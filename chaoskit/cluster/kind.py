@@ -15,17 +15,18 @@ from pathlib import Path
 import yaml
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import N_, _
 
-INSTALL = ("kind and a running Docker engine are needed for real clusters: install Docker "
-           "(https://docs.docker.com/engine/install/) and kind (https://kind.sigs.k8s.io/docs/user/quick-start/"
-           "#installation); the bundled simulator (--backend sim) needs neither")
+INSTALL = N_("kind and a running Docker engine are needed for real clusters: install Docker "
+             "(https://docs.docker.com/engine/install/) and kind (https://kind.sigs.k8s.io/docs/user/quick-start/"
+             "#installation); the bundled simulator (--backend sim) needs neither")
 CREATE_TIMEOUT = 900.0
 
 
 def config(workers: int, image: str | None = None) -> dict[str, object]:
     """kind's Cluster configuration: a control plane and ``workers`` workers."""
     if workers < 0:
-        raise ConfigError("--workers must be 0 or more")
+        raise ConfigError(_("--workers must be 0 or more"))
     node: dict[str, object] = {"role": "control-plane"}
     worker: dict[str, object] = {"role": "worker"}
     if image:
@@ -42,15 +43,15 @@ class Kind:
     def available(self) -> str:
         """'' when kind and a Docker engine are usable, else why not (one line)."""
         if not self.kind:
-            return f"kind not found on PATH. {INSTALL}"
+            return _("kind not found on PATH. {install}").format(install=_(INSTALL))
         if not self.docker:
-            return f"docker not found on PATH. {INSTALL}"
+            return _("docker not found on PATH. {install}").format(install=_(INSTALL))
         try:
             info = subprocess.run([self.docker, "info"], capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"docker info failed ({exc}). {INSTALL}"
+            return _("docker info failed ({error}). {install}").format(error=exc, install=_(INSTALL))
         if info.returncode != 0:
-            return f"no Docker engine answers (docker info failed). {INSTALL}"
+            return _("no Docker engine answers (docker info failed). {install}").format(install=_(INSTALL))
         return ""
 
     def _need(self) -> None:
@@ -62,10 +63,10 @@ class Kind:
         try:
             proc = subprocess.run([self.kind, *args], capture_output=True, text=True, timeout=timeout)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConfigError(f"kind {' '.join(args)}: {exc}") from exc
+            raise ConfigError(_("kind {args}: {error}").format(args=" ".join(args), error=exc)) from exc
         if proc.returncode != 0:
-            last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["failed"]
-            raise ConfigError(f"kind {' '.join(args)}: {last[0]}")
+            last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or [_("failed")]
+            raise ConfigError(_("kind {args}: {error}").format(args=" ".join(args), error=last[0]))
         return proc.stdout
 
     def clusters(self) -> list[str]:
@@ -75,7 +76,7 @@ class Kind:
     def up(self, name: str, workers: int, image: str | None) -> str:
         self._need()
         if name in self.clusters():
-            raise ConfigError(f"a kind cluster named {name} already exists (context kind-{name})")
+            raise ConfigError(_("a kind cluster named {name} already exists (context kind-{name})").format(name=name))
         with tempfile.TemporaryDirectory(prefix="chaoskit-kind-") as tmp:
             path = Path(tmp) / "kind.yaml"
             path.write_text(yaml.safe_dump(config(workers, image), sort_keys=False))
@@ -90,7 +91,7 @@ class Kind:
     def load(self, name: str, images: tuple[str, ...]) -> None:
         self._need()
         if not images:
-            raise ConfigError("name at least one image to load")
+            raise ConfigError(_("name at least one image to load"))
         self._run("load", "docker-image", "--name", name, *images, timeout=CREATE_TIMEOUT)
 
     def nodes(self, name: str) -> list[str]:

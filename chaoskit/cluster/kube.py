@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from chaoskit.cluster.nodes import NodeControl, SimulatorNodes
 from chaoskit.cluster.scope import Scope
 from chaoskit.errors import ConfigError, KubeError, NotFoundError, SafetyError, UnreachableError
+from chaoskit.i18n import _
 from chaoskit.kube.requestinfo import canonical
 
 Obj = dict[str, Any]
@@ -52,7 +54,7 @@ class Kube:
         try:
             prefix, plural, namespaced = RESOURCES[kind]
         except KeyError:
-            raise ConfigError(f"chaoskit cannot address kind {kind!r}") from None
+            raise ConfigError(_("chaoskit cannot address kind {kind!r}").format(kind=kind)) from None
         parts = [prefix]
         if namespaced and namespace:
             parts.append(f"namespaces/{namespace}")
@@ -71,7 +73,8 @@ class Kube:
             why = self.scope.refusal(canonical(method, urllib.parse.quote(path) + (
                 "?" + urllib.parse.urlencode(query) if query else "")), body_name)
             if why:
-                raise SafetyError(f"chaoskit refused {method} {path}: {why}")
+                raise SafetyError(_("chaoskit refused {method} {path}: {why}").format(
+                    method=method, path=path, why=why))
         try:
             method_, url, headers, data, post = use.param_serialize(
                 method, path, query_params=list((query or {}).items()),
@@ -84,8 +87,8 @@ class Kube:
         except ApiException as exc:
             raise _convert(exc) from None
         except urllib3.exceptions.HTTPError as exc:
-            raise UnreachableError(f"cannot reach the API server at {use.configuration.host}: {_reason(exc)}",
-                                   "Unreachable") from None
+            raise UnreachableError(_("cannot reach the API server at {host}: {reason}").format(
+                host=use.configuration.host, reason=_reason(exc)), "Unreachable") from None
         raw = response.data
         return json.loads(raw) if raw else None
 
@@ -148,8 +151,10 @@ class Kube:
     def set_kubelet(self, node: str, running: bool) -> None:
         """Stop or start a node (the simulator's kubelet switch, a kind node's container)."""
         if self.scope is not None and not self.scope.nodes:
-            raise SafetyError(f"chaoskit refused to {'start' if running else 'stop'} node {node}: node-level "
-                              "changes are not allowed in this session")
+            message = _("chaoskit refused to start node {node}: node-level changes are not allowed in this session") \
+                if running else _("chaoskit refused to stop node {node}: node-level changes are not allowed in this "
+                                  "session")
+            raise SafetyError(message.format(node=node))
         self.node_control().set_running(node, running)
 
     def kubelet_running(self, node: str) -> bool:
@@ -170,6 +175,34 @@ def _convert(exc: ApiException) -> KubeError:
                         str(status.get("message", exc.reason or "request failed")))
 
 
+# What the official client's kubeconfig loader raises for a file that is missing, unreadable, not
+# YAML, or YAML of another shape (it indexes the document without checking it: TypeError,
+# AttributeError, KeyError). All of them mean one thing to a trainee: that file is not a kubeconfig.
+KUBECONFIG_ERRORS = (config.ConfigException, OSError, yaml.YAMLError, UnicodeDecodeError, TypeError,
+                     AttributeError, KeyError)
+
+
+def kubeconfig_error(kubeconfig: Path | str | None, exc: BaseException, context: str | None = None) -> ConfigError:
+    """One sentence for a kubeconfig the client could not load (``None``: $KUBECONFIG or ~/.kube/config)."""
+    where = str(kubeconfig) if kubeconfig else _("(default: $KUBECONFIG or ~/.kube/config)")
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        why = _("not valid YAML ({problem}, line {line})").format(
+            problem=getattr(exc, "problem", None) or exc, line=mark.line + 1 if mark else "?")
+    elif isinstance(exc, UnicodeDecodeError):
+        why = _("not UTF-8 text")
+    elif isinstance(exc, OSError):
+        why = str(exc.strerror or exc)
+    elif isinstance(exc, config.ConfigException):
+        why = " ".join(str(exc).split())
+    else:
+        why = _("not a kubeconfig (a YAML mapping with clusters, contexts and users lists)")
+    if context:
+        return ConfigError(_("cannot load context {context} from kubeconfig {path}: {why}").format(
+            context=context, path=where, why=why))
+    return ConfigError(_("cannot read kubeconfig {path}: {why}").format(path=where, why=why))
+
+
 def connect(kubeconfig: Path | None, system_kubeconfig: Path | None = None, context: str | None = None) -> Kube:
     """Clients for a kubeconfig (None: $KUBECONFIG or ~/.kube/config) and context, plus, on the
     simulator, chaoskit's system identity."""
@@ -177,6 +210,6 @@ def connect(kubeconfig: Path | None, system_kubeconfig: Path | None = None, cont
         api = config.new_client_from_config(config_file=str(kubeconfig) if kubeconfig else None, context=context)
         system = config.new_client_from_config(config_file=str(system_kubeconfig)) \
             if system_kubeconfig and system_kubeconfig.exists() else None
-    except (config.ConfigException, OSError) as exc:
-        raise ConfigError(f"cannot load kubeconfig {kubeconfig}: {exc}") from exc
+    except KUBECONFIG_ERRORS as exc:
+        raise kubeconfig_error(kubeconfig, exc, context) from exc
     return Kube(api, system)

@@ -12,6 +12,7 @@ import subprocess
 from typing import TYPE_CHECKING, Protocol
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 
 if TYPE_CHECKING:
     from chaoskit.cluster.kube import Kube
@@ -50,19 +51,20 @@ class KindNodes:
 
     def _run(self, *args: str) -> str:
         if not self.docker:
-            raise ConfigError("docker not found: stopping a kind node needs the docker CLI on PATH")
+            raise ConfigError(_("docker not found: stopping a kind node needs the docker CLI on PATH"))
         try:
             proc = subprocess.run([self.docker, *args], capture_output=True, text=True, timeout=DOCKER_TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConfigError(f"docker {' '.join(args)}: {exc}") from exc
+            raise ConfigError(_("docker {args}: {error}").format(args=" ".join(args), error=exc)) from exc
         if proc.returncode != 0:
-            raise ConfigError(f"docker {' '.join(args)}: {proc.stderr.strip() or proc.stdout.strip()}")
+            raise ConfigError(_("docker {args}: {error}").format(
+                args=" ".join(args), error=proc.stderr.strip() or proc.stdout.strip()))
         return proc.stdout.strip()
 
     def set_running(self, node: str, running: bool) -> None:
         if not running and node.endswith("-control-plane"):
-            raise ConfigError(f"chaoskit never stops {node}: with the control plane would go the API server, "
-                              "and every check and revert with it")
+            raise ConfigError(_("chaoskit never stops {node}: with the control plane would go the API server, "
+                                "and every check and revert with it").format(node=node))
         self._run("start" if running else "stop", node)
 
     def running(self, node: str) -> bool:

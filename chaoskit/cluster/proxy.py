@@ -25,8 +25,10 @@ from aiohttp import WSMsgType, web
 from kubernetes import client, config
 from yarl import URL
 
+from chaoskit.cluster.kube import KUBECONFIG_ERRORS, kubeconfig_error
 from chaoskit.cluster.scope import Scope
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 from chaoskit.kube import tls
 from chaoskit.kube.audit import AuditLog, AuditRecord, grace_period, wall_iso
 from chaoskit.kube.identity import CONTROL_PREFIX, TRAINEE
@@ -74,9 +76,8 @@ class Upstream:
         try:
             config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=self.cfg,
                                     persist_config=False)
-        except (config.ConfigException, OSError) as exc:
-            raise ConfigError(f"cannot load context {context} from kubeconfig {kubeconfig or '(default)'}: "
-                              f"{exc}") from exc
+        except KUBECONFIG_ERRORS as exc:
+            raise kubeconfig_error(kubeconfig, exc, context) from exc
         self.url = str(self.cfg.host).rstrip("/")
         if self.cfg.verify_ssl:
             self.ssl: ssl.SSLContext | bool = ssl.create_default_context(cafile=self.cfg.ssl_ca_cert)
@@ -119,7 +120,7 @@ class AuditProxy:
         self._thread = threading.Thread(target=self._run, daemon=True, name="chaoskit-audit-proxy")
         self._thread.start()
         if not self._ready.wait(60) or self._error is not None:
-            raise ConfigError(f"the audit proxy did not start: {self._error}")
+            raise ConfigError(_("the audit proxy did not start: {error}").format(error=self._error))
         self.url = f"https://127.0.0.1:{self._port}"
 
     # ------------------------------------------------------------------ lifecycle

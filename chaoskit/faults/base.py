@@ -19,6 +19,7 @@ from chaoskit.cluster import Kube
 from chaoskit.errors import ConfigError, ConflictError, InvalidError
 from chaoskit.faults import pointer
 from chaoskit.faults.journal import Journal, Record
+from chaoskit.i18n import _
 from chaoskit.scenario.dataschema import build, schema_of
 from chaoskit.scenario.model import Target
 
@@ -35,7 +36,8 @@ def resolve(target: Target, kube: Kube, namespace: str | None, rng: random.Rando
                  if "deletionTimestamp" not in o["metadata"]]
     if not found:
         where = f"{target.kind} {target.name or target.selector or '(any)'}"
-        raise ConfigError(f"fault target not found: {where} in namespace {namespace or '(cluster)'}")
+        raise ConfigError(_("fault target not found: {target} in namespace {namespace}").format(
+            target=where, namespace=namespace or _("(cluster)")))
     found.sort(key=lambda o: o["metadata"]["name"])
     if target.mode == "one":
         return [rng.choice(found)]
@@ -71,10 +73,12 @@ class Fault(ABC):
 
     def __init__(self, target: Target, params: dict[str, Any] | None = None, seed: int = 0) -> None:
         if target.kind not in self.kinds:
-            raise ConfigError(f"fault {self.type} applies to {', '.join(self.kinds)}, not {target.kind}")
+            raise ConfigError(_("fault {type} applies to {kinds}, not {kind}").format(
+                type=self.type, kinds=", ".join(self.kinds), kind=target.kind))
         problems = [e.message for e in Draft202012Validator(self.params_schema()).iter_errors(params or {})]
         if problems:
-            raise ConfigError(f"fault {self.type}: parameters: {'; '.join(problems)}")
+            raise ConfigError(_("fault {type}: parameters: {problems}").format(type=self.type,
+                                                                               problems="; ".join(problems)))
         self.target = target
         self.params: Any = build(self.Params, params or {})
         self.rng = random.Random(seed)
@@ -181,7 +185,7 @@ def revert_state(kube: Kube, record: Record) -> str:
         return "changed" if exists else "faulty"
     if op == "kubelet":
         return "changed" if kube.kubelet_running(record["name"]) else "faulty"
-    raise ConfigError(f"unknown undo operation {op!r}")
+    raise ConfigError(_("unknown undo operation {op!r}").format(op=op))
 
 
 def _label(record: Record) -> str:

@@ -13,6 +13,7 @@ from chaoskit.errors import ConfigError
 from chaoskit.faults import pointer
 from chaoskit.faults.base import Fault, Obj, register, resolve
 from chaoskit.faults.journal import Journal, Record
+from chaoskit.i18n import _
 from chaoskit.scenario.variants import typo
 
 WORKLOADS = ("Deployment", "DaemonSet", "StatefulSet")
@@ -27,11 +28,12 @@ def _container(obj: Obj, name: str | None) -> tuple[str, dict[str, Any]]:
     base = _pod_spec_path(obj)
     containers = pointer.read(obj, f"{base}/containers")
     if containers == pointer.ABSENT or not containers:
-        raise ConfigError(f"{obj['kind']} {obj['metadata']['name']} has no containers")
+        raise ConfigError(_("{kind} {name} has no containers").format(kind=obj["kind"], name=obj["metadata"]["name"]))
     for i, c in enumerate(containers):
         if name is None or c.get("name") == name:
             return f"{base}/containers/{i}", c
-    raise ConfigError(f"{obj['kind']} {obj['metadata']['name']} has no container named {name}")
+    raise ConfigError(_("{kind} {name} has no container named {container}").format(
+        kind=obj["kind"], name=obj["metadata"]["name"], container=name))
 
 
 def _http_probe(path: str, port: Any) -> dict[str, Any]:
@@ -249,7 +251,7 @@ class ServiceSelector(Fault):
     def changes(self, obj: Obj) -> list[tuple[str, Any]]:
         selector = (obj.get("spec") or {}).get("selector") or {}
         if not selector:
-            raise ConfigError(f"Service {obj['metadata']['name']} has no selector to break")
+            raise ConfigError(_("Service {name} has no selector to break").format(name=obj["metadata"]["name"]))
         label = self.params.label or sorted(selector)[0]
         value = self.params.value or typo(str(selector.get(label, "app")))
         return [(f"/spec/selector/{pointer.escape(label)}", value)]

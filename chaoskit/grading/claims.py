@@ -32,10 +32,11 @@ from typing import Literal
 
 from chaoskit.errors import ConfigError
 from chaoskit.grading.resources import canonical
+from chaoskit.i18n import N_, _
 from chaoskit.kube.evidence import Seen, Shown
 
 ClaimKind = Literal["field", "column", "event", "log"]
-GRAMMAR = ('a claim is "KIND/NAME FIELD=VALUE", "KIND/NAME COLUMN=VALUE", "event KIND/NAME REASON [\\"words\\"]" '
+GRAMMAR = N_('a claim is "KIND/NAME FIELD=VALUE", "KIND/NAME COLUMN=VALUE", "event KIND/NAME REASON [\\"words\\"]" '
            'or "log KIND/NAME \\"words\\""')
 _COLUMN = re.compile(r"^[A-Z][A-Z0-9-]*(\([A-Z%]+\))?$")
 # labels[app.kubernetes.io/name], labels['...'] and labels["..."] all name the key as flatten() writes it
@@ -62,31 +63,35 @@ def parse_claim(text: str) -> Claim:
     try:
         parts = shlex.split(text.strip())
     except ValueError as exc:
-        raise ConfigError(f"claim {text!r}: {exc}; {GRAMMAR}") from exc
+        raise ConfigError(_("claim {text!r}: {error}; {grammar}").format(
+            text=text, error=exc, grammar=_(GRAMMAR))) from exc
     if not parts:
-        raise ConfigError(f"an empty claim; {GRAMMAR}")
+        raise ConfigError(_("an empty claim; {grammar}").format(grammar=_(GRAMMAR)))
     head = parts[0].lower()
     if head in ("event", "log"):
         if len(parts) < 2:
-            raise ConfigError(f"claim {text!r} names no resource; {GRAMMAR}")
+            raise ConfigError(_("claim {text!r} names no resource; {grammar}").format(text=text, grammar=_(GRAMMAR)))
         resource, name = canonical(parts[1])
         if head == "log":
             if len(parts) != 3:
-                raise ConfigError(f"claim {text!r}: a log claim quotes the words it saw; {GRAMMAR}")
+                raise ConfigError(_("claim {text!r}: a log claim quotes the words it saw; {grammar}").format(
+                    text=text, grammar=_(GRAMMAR)))
             return Claim("log", resource, name, words=parts[2], text=text)
         if len(parts) not in (3, 4):
-            raise ConfigError(f"claim {text!r}: an event claim gives the event's reason; {GRAMMAR}")
+            raise ConfigError(_("claim {text!r}: an event claim gives the event's reason; {grammar}").format(
+                text=text, grammar=_(GRAMMAR)))
         return Claim("event", resource, name, key=parts[2], words=parts[3] if len(parts) == 4 else "", text=text)
     if len(parts) != 2:
-        raise ConfigError(f"claim {text!r}; {GRAMMAR}")
+        raise ConfigError(_("claim {text!r}; {grammar}").format(text=text, grammar=_(GRAMMAR)))
     resource, name = canonical(parts[0])
     key, sep, value = parts[1].partition("=")
     key = _BRACKET.sub(r"['\1']", key.strip().removeprefix("{").removesuffix("}").removeprefix("."))
     if not key:
-        raise ConfigError(f"claim {text!r} names no field; {GRAMMAR}")
+        raise ConfigError(_("claim {text!r} names no field; {grammar}").format(text=text, grammar=_(GRAMMAR)))
     if _COLUMN.match(key):
         if not sep:
-            raise ConfigError(f"claim {text!r}: a column claim gives the value printed; {GRAMMAR}")
+            raise ConfigError(_("claim {text!r}: a column claim gives the value printed; {grammar}").format(
+                text=text, grammar=_(GRAMMAR)))
         return Claim("column", resource, name, key=key, value=value, text=text)
     return Claim("field", resource, name, key=key, value=value if sep else None, text=text)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from chaoskit.grading.resources import same_resource
 from chaoskit.grading.result import Item, Part
+from chaoskit.i18n import N_
 from chaoskit.scenario.causes import Cause
 from chaoskit.scenario.model import Diagnosis
 
@@ -71,20 +72,23 @@ def score_diagnosis(sub: Submission | None, spec: Diagnosis, causes: Mapping[str
     """``investigated`` is False when no runbook step was taken before the submission: a guess from
     the briefing keeps only half of what it earned."""
     if sub is None:
-        return Part.of("diagnosis", maximum, [Item("no diagnosis submitted", 0.0, maximum)])
+        return Part.of("diagnosis", maximum, [Item(N_("no diagnosis submitted"), 0.0, maximum)])
     expected = list(spec.causes)
     c = cause_credit(sub.causes, expected, causes)
-    label = "right cause" if c >= 1 else "related cause" if c > 0 else "wrong cause"
+    label = N_("right cause") if c >= 1 else N_("related cause") if c > 0 else N_("wrong cause")
     items = [Item(label, c * CAUSE_SHARE * maximum, CAUSE_SHARE * maximum,
-                  f"named {', '.join(sub.causes)}; expected {', '.join(expected)}")]
+                  N_("named {named}; expected {expected}"),
+                  {"named": ", ".join(sub.causes), "expected": ", ".join(expected)})]
     r = 1.0 if sub.resource and same_resource(sub.resource, spec.resource) else 0.0
-    items.append(Item("affected resource", r * RESOURCE_SHARE * maximum, RESOURCE_SHARE * maximum,
-                      f"named {sub.resource or '-'}; expected {spec.resource}"))
+    items.append(Item(N_("affected resource"), r * RESOURCE_SHARE * maximum, RESOURCE_SHARE * maximum,
+                      N_("named {named}; expected {expected}"),
+                      {"named": sub.resource or "-", "expected": spec.resource}))
     n, hits = note_credit(sub.note, expected, spec.keywords, causes)
-    items.append(Item("explanation", n * NOTE_SHARE * maximum, NOTE_SHARE * maximum,
-                      f"matched {', '.join(hits)}" if hits else "no sign of the cause in the note"))
+    items.append(Item(N_("explanation"), n * NOTE_SHARE * maximum, NOTE_SHARE * maximum,
+                      N_("matched {terms}") if hits else N_("no sign of the cause in the note"),
+                      {"terms": ", ".join(hits)}))
     earned = sum(i.points for i in items)
     if not investigated and earned > 0:
-        items.append(Item("not backed by investigation", -UNSUPPORTED_COST * earned, 0.0,
-                          "submitted before any runbook step was taken"))
+        items.append(Item(N_("not backed by investigation"), -UNSUPPORTED_COST * earned, 0.0,
+                          N_("submitted before any runbook step was taken")))
     return Part.of("diagnosis", maximum, items)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from chaoskit.grading.activity import Record, is_write, sim_seconds, takes
 from chaoskit.grading.result import Item, Part
+from chaoskit.i18n import N_, Message
 from chaoskit.runbook.model import Step
 
 STEPS_SHARE, DETECT_SHARE, RECOVER_SHARE = 0.5, 0.25, 0.25
@@ -57,21 +58,23 @@ def timeliness(seconds: float | None, target: float | None) -> float:
     return max(0.0, 1.0 - (seconds - target) / (2 * target))
 
 
-def destructive(record: Record) -> str | None:
+def destructive(record: Record) -> Message | None:
     """Why a trainee write is destructive, or None."""
     if not is_write(record):
         return None
+    what = {"verb": record.get("verb"), "resource": record.get("resource"), "name": record.get("name") or "*",
+            "namespace": record.get("namespace") or ""}
     if record.get("namespace") == "kube-system":
-        return f"{record['verb']} in kube-system"
+        return Message(N_("{verb} in kube-system"), what)
     if record.get("verb") in ("delete", "deletecollection"):
-        if record.get("resource") in WORKLOADS:
-            return f"deleted {record['resource']}/{record.get('name') or '*'}"
-        if record.get("resource") in ("namespaces", "nodes"):
-            return f"deleted {record['resource']}/{record.get('name')}"
+        if record.get("resource") in WORKLOADS or record.get("resource") in ("namespaces", "nodes"):
+            return Message(N_("deleted {resource}/{name}"), what)
         if record.get("verb") == "deletecollection":
-            return f"deleted every {record.get('resource')} in {record.get('namespace') or 'the cluster'}"
+            if record.get("namespace"):
+                return Message(N_("deleted every {resource} in {namespace}"), what)
+            return Message(N_("deleted every {resource} in the cluster"), what)
         if record.get("gracePeriodSeconds") == 0 or "gracePeriodSeconds=0" in str(record.get("uri", "")):
-            return f"force-deleted {record.get('resource')}/{record.get('name')}"
+            return Message(N_("force-deleted {resource}/{name}"), what)
     return None
 
 
@@ -83,22 +86,25 @@ def score_process(inp: ProcessInputs, maximum: float) -> Part:
     order = order_ratio(found)
     step_credit = coverage * (0.5 + 0.5 * order)
     missed = [s.title for s, i in zip(inp.steps, found, strict=True) if i is None]
-    items = [Item("runbook steps", step_credit * STEPS_SHARE * maximum, STEPS_SHARE * maximum,
-                  f"{taken}/{len(inp.steps)} steps, order {order:.0%}"
-                  + (f"; missed: {'; '.join(missed)}" if missed else ""))]
+    steps = {"taken": taken, "steps": len(inp.steps), "order": order, "missed": "; ".join(missed)}
+    items = [Item(N_("runbook steps"), step_credit * STEPS_SHARE * maximum, STEPS_SHARE * maximum,
+                  N_("{taken}/{steps} steps, order {order:.0%}; missed: {missed}") if missed
+                  else N_("{taken}/{steps} steps, order {order:.0%}"), steps)]
     first = min((i for i in found if i is not None), default=None)
     detect = sim_seconds(after[first], inp.started) if first is not None else None
-    items.append(Item("time to first relevant look", timeliness(detect, inp.targets.get("detect"))
+    items.append(Item(N_("time to first relevant look"), timeliness(detect, inp.targets.get("detect"))
                       * DETECT_SHARE * maximum, DETECT_SHARE * maximum,
-                      f"{detect:.0f}s" if detect is not None else "never looked"))
-    items.append(Item("time to recovery", timeliness(inp.recovered_after, inp.targets.get("recover"))
+                      N_("{seconds:.0f}s") if detect is not None else N_("never looked"), {"seconds": detect}))
+    items.append(Item(N_("time to recovery"), timeliness(inp.recovered_after, inp.targets.get("recover"))
                       * RECOVER_SHARE * maximum, RECOVER_SHARE * maximum,
-                      f"{inp.recovered_after:.0f}s" if inp.recovered_after is not None else "not recovered"))
+                      N_("{seconds:.0f}s") if inp.recovered_after is not None else N_("not recovered"),
+                      {"seconds": inp.recovered_after}))
     for n in range(inp.hints):
-        items.append(Item(f"hint {n + 1} used", -HINT_COST * maximum, 0.0))
+        items.append(Item(N_("hint {n} used"), -HINT_COST * maximum, 0.0, "", {"n": n + 1}))
     for record in inp.records:
         why = destructive(record)
         if why:
-            items.append(Item("destructive command", -DESTRUCTIVE_COST * maximum, 0.0,
-                              f"{why} ({record.get('kubectlCommand') or record.get('method')})"))
+            items.append(Item(N_("destructive command"), -DESTRUCTIVE_COST * maximum, 0.0,
+                              N_("{what} ({command})"),
+                              {"what": why, "command": record.get("kubectlCommand") or record.get("method")}))
     return Part.of("process", maximum, items)

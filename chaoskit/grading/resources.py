@@ -4,6 +4,7 @@ so a diagnosis is compared by meaning, not spelling."""
 from __future__ import annotations
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 
 _KINDS: dict[str, tuple[str, ...]] = {
     "deployment": ("deploy", "deployment", "deployments", "deployment.apps", "deployments.apps"),
@@ -28,10 +29,12 @@ def canonical(ref: str) -> tuple[str, str]:
     """``'deploy/web'`` -> ``('deployment', 'web')``; raises ConfigError naming the accepted form."""
     kind, sep, name = ref.strip().partition("/")
     if not sep or not name or "/" in name:
-        raise ConfigError(f"resource {ref!r} must be KIND/NAME, for example deploy/checkout or svc/checkout")
+        raise ConfigError(_("resource {ref!r} must be KIND/NAME, for example deploy/checkout or svc/checkout")
+                          .format(ref=ref))
     found = _ALIAS.get(kind.lower())
     if found is None:
-        raise ConfigError(f"resource type {kind!r} is not known; use one of: {', '.join(sorted(_KINDS))}")
+        raise ConfigError(_("resource type {kind!r} is not known; use one of: {kinds}").format(
+            kind=kind, kinds=", ".join(sorted(_KINDS))))
     return found, name
 
 

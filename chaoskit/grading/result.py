@@ -1,21 +1,38 @@
-"""Frozen result types: every point in a grade is an item with a reason."""
+"""Frozen result types: every point in a grade is an item with a reason.
+
+Labels and details are English msgids with named placeholders, filled from ``args``: the grade
+document keeps the English text (scripts compare it) and, under ``text``, the msgids and values a
+report needs to show the same words in the reader's language (see :class:`chaoskit.i18n.Message`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from chaoskit.i18n import Message, fill, plain_args
 
 
 @dataclass(frozen=True)
 class Item:
-    label: str
+    label: str  # msgid, N_-marked where the item is made
     points: float  # negative for penalties
     max: float  # 0 for penalties
-    detail: str = ""
+    detail: str = ""  # msgid
+    args: Mapping[str, Any] = field(default_factory=dict)  # values for both (a value may be a Message)
+
+    @property
+    def label_text(self) -> str:
+        return fill(self.label, self.args)
+
+    @property
+    def detail_text(self) -> str:
+        return fill(self.detail, self.args) if self.detail else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "points": round(self.points, 2), "max": round(self.max, 2),
-                "detail": self.detail}
+        return {"label": self.label_text, "points": round(self.points, 2), "max": round(self.max, 2),
+                "detail": self.detail_text,
+                "text": {"label": self.label, "detail": self.detail, "args": plain_args(self.args)}}
 
 
 @dataclass(frozen=True)
@@ -43,8 +60,10 @@ class Grade:
     passed: bool
     capped: bool
     pass_score: int
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"score": self.score, "passed": self.passed, "capped": self.capped, "pass_score": self.pass_score,
-                "parts": {k: p.to_dict() for k, p in self.parts.items()}, "notes": list(self.notes)}
+                "parts": {k: p.to_dict() for k, p in self.parts.items()},
+                "notes": [n.english() for n in self.notes],
+                "notes_text": [n.to_dict() for n in self.notes]}

@@ -46,25 +46,35 @@ class Runbook:
 
 
 def parse(path: Path) -> Runbook:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RunbookError(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror or exc)) \
+            from exc
+    except UnicodeDecodeError as exc:
+        raise RunbookError(_("{path}: not UTF-8 text (byte offset {offset})").format(path=path, offset=exc.start)) \
+            from exc
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        raise RunbookError(f"{path}:1: a runbook starts with YAML front matter between '---' lines")
+        raise RunbookError(_("{path}:1: a runbook starts with YAML front matter between '---' lines").format(
+            path=path))
     head, body = text[4:].split("\n---\n", 1)
     try:
         meta = yaml.safe_load(head) or {}
     except yaml.YAMLError as exc:
-        raise RunbookError(f"{path}: front matter is not valid YAML: {exc}") from exc
+        raise RunbookError(_("{path}: front matter is not valid YAML: {error}").format(path=path, error=exc)) \
+            from exc
     missing = [k for k in REQUIRED if k not in meta]
     if missing:
-        raise RunbookError(f"{path}: front matter lacks {', '.join(missing)}")
+        raise RunbookError(_("{path}: front matter lacks {keys}").format(path=path, keys=", ".join(missing)))
     steps = []
     for i, step in enumerate(meta["steps"]):
         if not isinstance(step, dict) or not step.get("commands"):
-            raise RunbookError(f"{path}: steps[{i}] needs commands")
+            raise RunbookError(_("{path}: steps[{i}] needs commands").format(path=path, i=i))
         reads = tuple(r for command in step["commands"] for r in requests_of(str(command)))
         if not reads:
-            raise RunbookError(f"{path}: steps[{i}]: none of its commands is a read chaoskit recognises "
-                               "(kubectl get, describe, logs, top, events, rollout status/history)")
+            raise RunbookError(_("{path}: steps[{i}]: none of its commands is a read chaoskit recognises "
+                                 "(kubectl get, describe, logs, top, events, rollout status/history)").format(
+                                     path=path, i=i))
         steps.append(Step(step.get("title", ""), tuple(step["commands"]), step.get("look_for", ""), reads))
     return Runbook(meta["id"], meta["title"], tuple(meta["symptoms"]), tuple(meta["causes"]), tuple(steps),
                    tuple(meta["remediations"]), tuple(meta["verification"]), tuple(meta["sources"]),

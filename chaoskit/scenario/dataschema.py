@@ -19,6 +19,7 @@ import typing
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 
 DURATION_SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h)$",
                    "description": "simulator time, e.g. 30s, 2m, 1h"}
@@ -39,7 +40,7 @@ def parse_duration(text: str | int | float) -> float:
         return float(text)
     match = _DURATION.match(str(text).strip())
     if not match:
-        raise ConfigError(f"not a duration: {text!r} (use 30s, 2m, 1h)")
+        raise ConfigError(_("not a duration: {text!r} (use 30s, 2m, 1h)").format(text=text))
     return float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
@@ -126,7 +127,7 @@ def build(cls: type[T], data: dict[str, Any]) -> T:
     try:
         return cls(**values)
     except TypeError as exc:
-        raise ConfigError(f"{cls.__name__}: {exc}") from exc
+        raise ConfigError(_("{part}: {error}").format(part=cls.__name__, error=exc)) from exc
 
 
 def _convert(tp: Any, value: Any) -> Any:

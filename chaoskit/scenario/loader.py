@@ -90,11 +90,11 @@ def parse(path: Path) -> tuple[Any, dict[str, int], list[Problem]]:
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        return None, {}, [Problem(path, "", 0, f"cannot read: {exc.strerror}")]
+        return None, {}, [Problem(path, "", 0, _("cannot read: {reason}").format(reason=exc.strerror or exc))]
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        return None, {}, [Problem(path, "", line, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at "
-                                                  f"offset {exc.start}")]
+        return None, {}, [Problem(path, "", line, _("not UTF-8 text: byte {byte} at offset {offset}").format(
+            byte=f"0x{exc.object[exc.start]:02x}", offset=exc.start))]
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -102,16 +102,17 @@ def parse(path: Path) -> tuple[Any, dict[str, int], list[Problem]]:
         if node is not None:
             walk.visit(node, "")
         if walk.nodes > MAX_NODES:
-            return None, walk.lines, [Problem(path, "", 1, f"the document expands to more than {MAX_NODES} "
-                                                           "YAML nodes through its aliases")]
+            return None, walk.lines, [Problem(path, "", 1, _(
+                "the document expands to more than {limit} YAML nodes through its aliases").format(limit=MAX_NODES))]
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        return None, {}, [Problem(path, "", line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        return None, {}, [Problem(path, "", line, _("not valid YAML: {problem}").format(
+            problem=getattr(exc, "problem", None) or exc))]
     finally:
         loader.dispose()
-    problems = [Problem(path, where, line, f"duplicate key (first given at line {earlier})")
+    problems = [Problem(path, where, line, _("duplicate key (first given at line {line})").format(line=earlier))
                 for where, line, earlier in walk.duplicates]
     return data, walk.lines, problems
 

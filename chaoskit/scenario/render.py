@@ -10,6 +10,7 @@ import jinja2
 import yaml
 
 from chaoskit.errors import ConfigError
+from chaoskit.i18n import _
 from chaoskit.scenario.loader import builtin_dir
 from chaoskit.scenario.model import Scenario
 
@@ -30,10 +31,12 @@ def render_manifests(manifests: list[dict[str, Any]] | tuple[dict[str, Any], ...
             text = env.get_template(manifest["template"]).render(**values)
             docs = [d for d in yaml.safe_load_all(text) if d]
         except (jinja2.TemplateError, yaml.YAMLError) as exc:
-            raise ConfigError(f"template {manifest['template']}: {exc}") from exc
+            raise ConfigError(_("template {template}: {error}").format(template=manifest["template"], error=exc)) \
+                from exc
         for doc in docs:
             if not isinstance(doc, dict):
-                raise ConfigError(f"template {manifest['template']}: a document is not a Kubernetes object")
+                raise ConfigError(_("template {template}: a document is not a Kubernetes object").format(
+                    template=manifest["template"]))
             if doc.get("kind") not in CLUSTER_SCOPED:
                 doc.setdefault("metadata", {})["namespace"] = namespace
             if labels:
