@@ -9,6 +9,14 @@ from chaoskit.sim.kubelet.runtime import ContainerRuntime, PodRuntime
 from chaoskit.sim.objects import Obj, get_path
 
 
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration String() for the values kubelet events print (``500ms``, ``1.5s``)."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    text = f"{seconds:.9f}".rstrip("0").rstrip(".")
+    return f"{text}s"
+
+
 def container_status(c: ContainerRuntime, running_ok: bool = True) -> dict[str, Any]:
     st: dict[str, Any] = {"name": c.name, "image": c.image or c.spec.get("image", ""), "imageID": c.image_id,
                           "ready": bool(c.ready and c.state == "running" and running_ok),
