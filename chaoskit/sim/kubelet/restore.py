@@ -1,9 +1,10 @@
 """A node's kubelet state in a snapshot, and the kubelet carrying on after a restore.
 
 What is saved is what the API cannot rebuild: restart counts, back-off deadlines, logs, which
-containers run. On restore each running container's process is spawned again (the same way a
-fresh start spawns it) and replays its start with its output muted; probes and pending restarts are
-re-armed where they were.
+containers run. On restore each running container's process is spawned again, the same way a
+fresh start spawns it (same environment rules, same sandbox files, stdin kept open for a debug
+shell), and replays its start with its output muted; probes and pending restarts are re-armed
+where they were.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from chaoskit.sim.kubelet.prober import Prober
 from chaoskit.sim.kubelet.process import StartError
 from chaoskit.sim.kubelet.restarts import Supervisor
 from chaoskit.sim.kubelet.runtime import ContainerRuntime, PodRuntime
+from chaoskit.sim.kubelet.sandbox import pod_files
 from chaoskit.sim.kubelet.start import ContainerLog, Starter
 from chaoskit.sim.objects import Obj, get_path
 
@@ -78,6 +80,8 @@ def _pod_runtime(pod: Obj, saved: dict[str, Any]) -> PodRuntime:
                     terminating=saved["terminating"], hostname=saved["hostname"],
                     init_order=list(saved["init_order"]), app_order=list(saved["app_order"]),
                     ephemeral_order=list(saved.get("ephemeral_order", [])))
+    if rt.sandbox_ready:  # the sandbox's files follow from its identity and IP; they are not saved
+        rt.files = pod_files(rt.namespace, rt.name, rt.ip)
     for name, cdata in saved["containers"].items():
         if name in specs:
             rt.containers[name] = ContainerRuntime.restore(specs[name], cdata)
