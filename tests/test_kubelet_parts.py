@@ -17,7 +17,7 @@ from chaoskit.sim.kubelet.pod_worker import PodWorker
 from chaoskit.sim.kubelet.restarts import BACKOFF_RESET, backoff, stays_stopped
 from chaoskit.sim.kubelet.runtime import ContainerRuntime, StartResult
 from chaoskit.sim.kubelet.sandbox import Addresses
-from chaoskit.sim.kubelet.status import go_duration
+from chaoskit.sim.kubelet.status import go_duration, truncate_ms
 from chaoskit.sim.objects import Obj, get_path
 
 
@@ -33,7 +33,28 @@ def restored(cluster: Cluster) -> Cluster:
 
 def test_backoff_doubles_from_ten_seconds_to_five_minutes() -> None:
     assert [backoff(n) for n in range(1, 8)] == [10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0]
+    assert [go_duration(backoff(n)) for n in range(1, 7)] == ["10s", "20s", "40s", "1m20s", "2m40s", "5m0s"]
     assert BACKOFF_RESET == 600.0
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0s"), (0.0015, "1.5ms"), (0.835916667, "835.916667ms"), (1e-6, "1µs"), (59.999, "59.999s"), (60, "1m0s"),
+    (3600, "1h0m0s"), (3661.25, "1h1m1.25s"), (-1.5, "-1.5s"),
+])
+def test_go_duration_prints_as_go_does(seconds: float, text: str) -> None:
+    assert go_duration(seconds) == text
+    assert go_duration(truncate_ms(1.835916667)) == "1.835s"
+
+
+def test_crashloop_message_prints_minutes_as_kubelet_does(cluster: Cluster) -> None:
+    cluster.apply(pod("crash", image="busybox:1.36", command=["sh", "-c", "exit 1"]))
+    p = cluster.store.get("Pod", "default", "crash")
+
+    def waiting() -> str:
+        return str(get_path(container_state(cluster, p), "state.waiting.message", ""))
+
+    assert cluster.run_until(lambda: waiting().startswith("back-off 1m20s restarting failed container=main "), 400)
+    assert cluster.run_until(lambda: waiting().startswith("back-off 5m0s "), 900, step=5)
 
 
 @pytest.mark.parametrize(("policy", "init", "code", "stopped"), [
@@ -72,12 +93,13 @@ def test_pulls_queue_on_a_node_and_a_queued_repull_costs_only_round_trips(cluste
     size = images.CATALOGUE["docker.io/library/busybox"].size
     latency, bandwidth = cluster.ctx.timings.pull_latency, cluster.ctx.timings.pull_bandwidth
     took = latency + size / bandwidth
+    assert (latency, took) == (0.8, pytest.approx(0.835916667))
+    # kubelet truncates both durations to the millisecond before printing them.
     assert messages(cluster, first, "Pulled") == [
-        f'Successfully pulled image "busybox:1.36" in {go_duration(took)} ({go_duration(took)} including waiting). '
-        "Image size: 2155000 bytes."]
+        'Successfully pulled image "busybox:1.36" in 835ms (835ms including waiting). Image size: 2155000 bytes.']
     # The second pull waits for the first, then fetches no layers: the same image is already coming.
-    (queued,) = messages(cluster, second, "Pulled")
-    assert queued.startswith(f'Successfully pulled image "busybox:1.36" in {go_duration(latency)} (1.63')
+    assert messages(cluster, second, "Pulled") == [
+        'Successfully pulled image "busybox:1.36" in 800ms (1.635s including waiting). Image size: 2155000 bytes.']
     worker = worker_of(cluster, first)
     assert "docker.io/library/busybox:1.36" in worker.images
     listed = get_path(cluster.store.get("Node", "", nodes[-1]), "status.images")

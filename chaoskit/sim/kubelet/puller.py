@@ -16,7 +16,7 @@ from chaoskit.sim.kubelet import images
 from chaoskit.sim.kubelet.context import NodeContext
 from chaoskit.sim.kubelet.restarts import backoff
 from chaoskit.sim.kubelet.runtime import ContainerRuntime
-from chaoskit.sim.kubelet.status import go_duration
+from chaoskit.sim.kubelet.status import go_duration, truncate_ms
 from chaoskit.sim.objects import Obj
 
 PullFlow = Generator[float, None, None]
@@ -90,8 +90,9 @@ class Puller:
             self.images[ref.canonical] = size
             self._images_changed()
         node.event(pod, "Normal", "Pulled",
-                   f'Successfully pulled image "{image}" in {go_duration(took)} ({go_duration(took + wait)} '
-                   f"including waiting). Image size: {size} bytes.", c.name, c.init)
+                   f'Successfully pulled image "{image}" in {go_duration(truncate_ms(took))} '
+                   f"({go_duration(truncate_ms(took + wait))} including waiting). Image size: {size} bytes.",
+                   c.name, c.init)
 
     def _backoff(self, c: ContainerRuntime, pod: Obj, image: str) -> PullFlow:
         node = self.node
