@@ -130,7 +130,7 @@ def test_start_flow_ends_with_a_result_that_says_whether_the_process_took_over(c
     rt = worker.pods[("default", "waiting")]
     c = rt.containers["main"]
     results: list[StartResult] = []
-    flow = worker.starter._steps(rt, c)
+    flow = worker.starter.flow(rt, c)
     try:
         while True:
             next(flow)
@@ -139,7 +139,7 @@ def test_start_flow_ends_with_a_result_that_says_whether_the_process_took_over(c
     assert results == [StartResult.RETRY]
     assert c.reason == "ErrImagePull" and c.state == "waiting"
     cluster.store.delete("Pod", "default", "waiting", grace=0)
-    gone = worker.starter._steps(rt, c)
+    gone = worker.starter.flow(rt, c)
     with pytest.raises(StopIteration) as ended:
         next(gone)
     assert ended.value.value is StartResult.GONE

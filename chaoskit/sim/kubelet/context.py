@@ -22,11 +22,11 @@ class NodeContext:
 
     def __init__(self, ctx: Ctx, node: str, host_ip: str, pods: dict[tuple[str, str], PodRuntime],
                  enqueue: Callable[[Hashable], None], net: Net) -> None:
-        self.loop = ctx.loop
+        self._loop = ctx.loop
+        self._recorder = ctx.recorder
         self.store = ctx.store
         self.ids = ctx.ids
         self.timings = ctx.timings
-        self.recorder = ctx.recorder
         self.name = node
         self.host_ip = host_ip
         self.net = net
@@ -35,13 +35,13 @@ class NodeContext:
 
     @property
     def now(self) -> float:
-        return self.loop.now
+        return self._loop.now
 
     def later(self, delay: float, fn: Callable[[], None]) -> Timer:
-        return self.loop.call_later(delay, fn)
+        return self._loop.call_later(delay, fn)
 
     def at(self, when: float, fn: Callable[[], None]) -> Timer:
-        return self.loop.call_at(when, fn)
+        return self._loop.call_at(when, fn)
 
     def kick(self, rt: PodRuntime) -> None:
         """Queue the pod for a sync (status write, next start), as the pod worker's channel does."""
@@ -61,4 +61,4 @@ class NodeContext:
         if rt is not None and container in rt.ephemeral_order:
             group = "ephemeralContainers"
         path = f"spec.{group}{{{container}}}" if container else ""
-        self.recorder.event(pod, etype, reason, message, "kubelet", host=self.name, field_path=path)
+        self._recorder.event(pod, etype, reason, message, "kubelet", host=self.name, field_path=path)

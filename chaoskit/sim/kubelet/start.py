@@ -50,7 +50,7 @@ class Starter:
 
     def start(self, rt: PodRuntime, c: ContainerRuntime) -> None:
         c.busy = True
-        c.flow = self._steps(rt, c)
+        c.flow = self.flow(rt, c)
         self._step(rt, c, c.instance)
 
     def _step(self, rt: PodRuntime, c: ContainerRuntime, instance: int) -> None:
@@ -67,7 +67,8 @@ class Starter:
         self.node.kick(rt)
         self.node.later(delay, lambda: self._step(rt, c, instance))
 
-    def _steps(self, rt: PodRuntime, c: ContainerRuntime) -> StartFlow:
+    def flow(self, rt: PodRuntime, c: ContainerRuntime) -> StartFlow:
+        """The steps in kubelet's order, each yielding the simulated seconds it takes."""
         node = self.node
         pod = node.pod_of(rt)
         if pod is None:
