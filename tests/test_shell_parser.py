@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shell_helpers import sh
+from shell_helpers import Ran, sh
 
 from chaoskit.sim.kubelet.shell.parser import (
     Command,
@@ -93,7 +93,7 @@ def test_syntax_errors_are_worded_as_dash_words_them(script: str, message: str) 
     with pytest.raises(ParseError) as raised:
         parse_script(script)
     assert str(raised.value) == message
-    assert sh(script) == sh(script).__class__(2, "", f"sh: {message}\n", 0.0)
+    assert sh(script) == Ran(2, "", f"sh: {message}\n", 0.0)
 
 
 def test_an_unterminated_quote_fails_in_the_tokenizer() -> None:
