@@ -12,8 +12,8 @@ from chaoskit.sim import Cluster
 from chaoskit.sim.clock import Loop
 from chaoskit.sim.errors import SimError
 from chaoskit.sim.kubelet import images
-from chaoskit.sim.kubelet.agent import go_duration
 from chaoskit.sim.kubelet.shell import Env, Sleep, drain, run_script
+from chaoskit.sim.kubelet.status import go_duration
 from chaoskit.sim.printing import human_duration, render
 from chaoskit.sim.runner import Runner
 

@@ -23,8 +23,7 @@ from chaoskit.sim.controllers.replicaset import ReplicaSetController
 from chaoskit.sim.controllers.scheduler import Scheduler
 from chaoskit.sim.events import Recorder
 from chaoskit.sim.ids import Ids
-from chaoskit.sim.kubelet import images
-from chaoskit.sim.kubelet.agent import Kubelet
+from chaoskit.sim.kubelet import Kubelet, images
 from chaoskit.sim.objects import Obj
 from chaoskit.sim.store import Store
 from chaoskit.sim.topology import (

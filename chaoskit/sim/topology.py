@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chaoskit.sim.kubelet.agent import KUBELET_VERSION
+from chaoskit.sim.kubelet import KUBELET_VERSION
 from chaoskit.sim.objects import Obj
 
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}

@@ -10,10 +10,10 @@ has no internet).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from chaoskit.sim.controllers.endpoints import resolve_target_port
-from chaoskit.sim.kubelet.process import HttpReply, Process
+from chaoskit.sim.kubelet.process import Process
+from chaoskit.sim.kubelet.shell import HttpReply, Outcome, Refused, Unreachable
 from chaoskit.sim.objects import Obj, get_path
 from chaoskit.sim.store import Store
 
@@ -21,20 +21,9 @@ DOMAIN = "cluster.local"
 DNS_IP = "10.96.0.10"
 
 
-@dataclass(frozen=True)
-class Refused:
-    """Nothing listens (or a Service has no endpoints: kube-proxy rejects)."""
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    """No route: ICMP to a ClusterIP, or an address nothing owns."""
-
-
-Outcome = HttpReply | Refused | Unreachable
-
-
 class ClusterNet:
+    """The shell's :class:`~chaoskit.sim.kubelet.shell.Net`: DNS and connections across the cluster."""
+
     def __init__(self, store: Store, process_of: Callable[[str, str, str | None], Process | None],
                  choose: Callable[[int], int]) -> None:
         self.store = store

@@ -10,22 +10,26 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from chaoskit.sim.kubelet.images import Repo
-from chaoskit.sim.kubelet.shell import COMMANDS, TOOLSETS, Env, Forever, Run, Sleep, drain, run_argv, run_script
+from chaoskit.sim.kubelet.shell import (
+    COMMANDS,
+    TOOLSETS,
+    Env,
+    Forever,
+    HttpReply,
+    Net,
+    Run,
+    Sleep,
+    drain,
+    run_argv,
+    run_script,
+)
 
 MiB = 2**20
 SHELLS = {"sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash", "/usr/bin/bash", "/bin/busybox"}
-
-
-@dataclass(frozen=True)
-class HttpReply:
-    status: int
-    body: str
-    content_type: str = "text/plain; charset=utf-8"
 
 
 class StartError(Exception):
@@ -53,7 +57,7 @@ class Process:
                  now: Callable[[], float] = lambda: 0.0) -> None:
         self.now = now
         self.on_exit: Callable[[int], None] = lambda code: None
-        self.net: Any = None          # set by the kubelet: the cluster network seen from this pod
+        self.net: Net | None = None   # set by the kubelet: the cluster network seen from this pod
         self.namespace = "default"
         self.interactive = False      # the container has stdin open (stdin: true), as debug containers do
         self.pod_ip = ""

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from chaoskit.sim.clock import Timer
 from chaoskit.sim.kubelet.process import Process
 
 MAX_LOG_LINES = 10_000
 
+State = Literal["waiting", "running", "terminated"]
+
+
+class StartResult(Enum):
+    """How a start flow ended; only STARTED leaves the container to its process (``busy`` stays its own)."""
+
+    GONE = "gone"          # the pod was deleted or replaced before the flow began
+    RETRY = "retry"        # a mount, image or config error: the next sync tries again
+    STARTED = "started"
+
+
+StartFlow = Generator[float, None, StartResult]
+
 
 @dataclass
 class ProbeState:
+    """One probe's counters and its next run."""
+
     failures: int = 0
     successes: int = 0
     timer: Timer | None = None
@@ -21,10 +37,12 @@ class ProbeState:
 
 @dataclass
 class ContainerRuntime:
+    """One container as the runtime sees it: its state, its process, its counters and its logs."""
+
     spec: dict[str, Any]
     init: bool = False
     ephemeral: bool = False
-    state: str = "waiting"               # waiting | running | terminated
+    state: State = "waiting"
     reason: str = "ContainerCreating"
     message: str = ""
     started_at: float | None = None
@@ -47,7 +65,7 @@ class ContainerRuntime:
     logs: list[tuple[float, str]] = field(default_factory=list)
     prev_logs: list[tuple[float, str]] = field(default_factory=list)
     probes: dict[str, ProbeState] = field(default_factory=dict)
-    flow: Generator[float, None, str | None] | None = None
+    flow: StartFlow | None = None
     restart_at: float | None = None      # when a stopped container is due to start again
 
     SAVED = ("init", "ephemeral", "state", "reason", "message", "started_at", "finished_at", "exit_code", "last",
@@ -93,6 +111,8 @@ class ContainerRuntime:
 
 @dataclass
 class PodRuntime:
+    """One pod's sandbox (IP, files) and its containers in init, app and ephemeral order."""
+
     namespace: str
     name: str
     uid: str

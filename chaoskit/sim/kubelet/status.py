@@ -9,6 +9,39 @@ from chaoskit.sim.kubelet.runtime import ContainerRuntime, PodRuntime
 from chaoskit.sim.objects import Obj, get_path
 
 
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration String(), which kubelet's messages print with ``%v``: ``500ms``, ``1.5s``,
+    ``2m40s``, ``5m0s`` (the CrashLoopBackOff cap), ``1h0m0s``; computed on whole nanoseconds as Go is."""
+    ns = round(seconds * 1e9)
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                return f"{sign}{_decimal(ns, size)}{unit}"
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    text = f"{_decimal(rest, 1_000_000_000)}s"
+    if hours or minutes:
+        text = f"{minutes}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return sign + text
+
+
+def _decimal(value: int, unit: int) -> str:
+    """``value / unit`` with the fraction's trailing zeros dropped, as Go's fmtFrac does."""
+    whole, frac = divmod(value, unit)
+    digits = str(frac).rjust(len(str(unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def truncate_ms(seconds: float) -> float:
+    """``Duration.Truncate(time.Millisecond)``: what kubelet does to a pull's durations before printing them."""
+    return round(seconds * 1e9) // 1_000_000 / 1000
+
+
 def container_status(c: ContainerRuntime, running_ok: bool = True) -> dict[str, Any]:
     st: dict[str, Any] = {"name": c.name, "image": c.image or c.spec.get("image", ""), "imageID": c.image_id,
                           "ready": bool(c.ready and c.state == "running" and running_ok),
