@@ -50,6 +50,7 @@ UNSUPPORTED_STREAMS = {
     "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
 }
 BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
+REQUEST_SETTLE_BUDGET = 0.5  # wall seconds of controller work a write waits for before it is answered
 ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
@@ -252,7 +253,7 @@ class ApiServer:
         else:
             raise MethodNotAllowed()
         if method != "GET":
-            self.cluster.settle()
+            self.settle()
         response = json_response(reply.body, reply.code)
         if target.kind.kind == "Endpoints":
             response.headers.add("Warning", f'299 - "{ENDPOINTS_DEPRECATED}"')
@@ -416,6 +417,17 @@ class ApiServer:
         raise NotFound(NOT_FOUND)
 
     # ------------------------------------------------------------------ lifecycle
+
+    def settle(self) -> None:
+        """Let the controllers react to a write before answering, within a wall-clock budget: a
+        normal write's effects are visible in the answer, a 20 000-pod scale-up finishes in
+        the engine's later ticks instead of holding this request (and every other) for seconds."""
+        loop = self.cluster.loop
+        loop.deadline = time.perf_counter() + REQUEST_SETTLE_BUDGET
+        try:
+            self.cluster.settle()
+        finally:
+            loop.deadline = None
 
     async def run_engine(self) -> None:
         await self.runner.run(self.stop_event)
