@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chaoskit.kube.status import invalid
-from chaoskit.sim import quantity
+from chaoskit.sim import quantity, sizes
 from chaoskit.sim.kinds import KindInfo
 from chaoskit.sim.objects import Obj, get_path
 
@@ -515,7 +515,7 @@ def _validate_service(obj: Obj) -> list[Cause]:
 
 def validate(obj: Obj, info: KindInfo, old: Obj | None = None) -> None:
     """Raise a 422 ``Invalid`` listing every cause, as the API server does."""
-    causes = _validate_name(obj, info) + _validate_labels(obj)
+    causes = _validate_name(obj, info) + _validate_labels(obj) + sizes.causes(obj, info.kind)
     spec_checks: dict[str, Callable[[Obj], list[Cause]]] = {
         "Pod": lambda o: validate_pod_spec(o.get("spec"), "spec"),
         "Deployment": _validate_deployment,

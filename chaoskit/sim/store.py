@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import builtins
 import ipaddress
+import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from chaoskit.kube.status import (
     Gone,
     Invalid,
     NotFound,
+    StatusError,
     already_exists,
     conflict,
     not_found,
@@ -35,6 +37,9 @@ from chaoskit.sim.ids import Ids
 from chaoskit.sim.kinds import KindInfo, field_value, info
 from chaoskit.sim.objects import Obj, clone, get_path
 from chaoskit.sim.selectors import EVERYTHING, FieldSelector, LabelSelector
+
+# etcd's --max-request-bytes default; kube-apiserver passes etcd's refusal through as a 500.
+MAX_OBJECT_BYTES = 1536 * 1024
 
 # k8s.io/apiserver registry/generic/registry/store.go: a create whose generated name collides is
 # attempted again with a fresh name, eight attempts in all.
@@ -282,11 +287,11 @@ class Store:
         """names.SimpleNameGenerator: the base, cut to 58 characters, plus five random characters."""
         return f"{base[:MAX_GENERATED_BASE]}{self.ids.suffix(5)}"
 
-    def create(self, obj: Obj, dry_run: bool = False, owned: bool = False) -> Obj:
+    def create(self, obj: Obj, dry_run: bool = False, owned: bool = False, check_size: bool = False) -> Obj:
         """Admit, validate and store a new object; returns the stored object.
 
         ``owned``: the caller hands over a fresh dict it will not touch again (controllers do),
-        so the store need not copy it.
+        so the store need not copy it. ``check_size``: refuse objects etcd would refuse (API writes).
         """
         if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
             raise BadRequest("the object provided is not a valid Kubernetes object")
@@ -324,6 +329,8 @@ class Store:
             if generated:
                 raise generate_name_conflict(k.plural, key[1], k.group)
             raise already_exists(k.plural, key[1], k.group)
+        if check_size:
+            _check_size(obj)
         if dry_run:
             return obj
         md["resourceVersion"] = self._next_rv()
@@ -332,7 +339,8 @@ class Store:
         self._emit(kind, "ADDED", obj, None)
         return obj
 
-    def update(self, obj: Obj, subresource: str | None = None, dry_run: bool = False) -> Obj:
+    def update(self, obj: Obj, subresource: str | None = None, dry_run: bool = False,
+               check_size: bool = False) -> Obj:
         """Replace an object (or only its status with ``subresource="status"``).
 
         A stale resourceVersion is a 409; a write that changes nothing keeps the old
@@ -401,6 +409,8 @@ class Store:
             nmd["generation"] = int(omd.get("generation", 1)) + 1
         if new == old:
             return old
+        if check_size:
+            _check_size(new)
         if dry_run:
             return new
         if "deletionTimestamp" in nmd and not nmd.get("finalizers") and kind != "Namespace" and not (
@@ -487,6 +497,26 @@ class Store:
         self._reindex(k.kind, key, old, None)
         self._emit(k.kind, "DELETED", final, old)
         return final
+
+
+class EtcdRequestTooLarge(StatusError):
+    """etcd's ``request is too large``, which kube-apiserver does not translate: a 500 with no reason."""
+
+    code = 500
+    reason = ""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: request is too large")
+
+    def status(self) -> dict[str, Any]:
+        body = super().status()
+        body.pop("reason", None)
+        return body
+
+
+def _check_size(obj: Obj) -> None:
+    if len(json.dumps(obj, separators=(",", ":"))) > MAX_OBJECT_BYTES:
+        raise EtcdRequestTooLarge()
 
 
 def _sorted_add(bucket: list[Key], key: Key) -> None:

@@ -33,7 +33,7 @@ from chaoskit.kube.status import (
     status_response,
 )
 from chaoskit.kube.times import iso_micro
-from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources
+from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources, wire
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.printing import TABLES, table
@@ -65,7 +65,19 @@ class Audit:
     name: str = ""
 
 
+class Timeout(StatusError):
+    """The request-timeout filter's 504 (``--request-timeout`` 1m0s): here, a body that stopped arriving."""
+
+    code = 504
+    reason = "Timeout"
+
+    def __init__(self) -> None:
+        super().__init__("Timeout: request did not complete within requested timeout - context deadline exceeded",
+                         {})
+
+
 AUDIT = web.RequestKey("audit", Audit)
+BODY = web.RequestKey("body", bytes)
 CANONICAL = web.RequestKey("canonical", Canonical)
 USER = web.RequestKey("user", str)
 
@@ -84,6 +96,12 @@ class ApiServer:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     address: str = "127.0.0.1:6443"
     control: dict[str, Callable[[str, Any], Any]] = field(default_factory=dict)
+    # kube-apiserver's http.Server ReadHeaderTimeout (32 s): a connection that has not sent a
+    # complete request head by then is closed. aiohttp's keep-alive timer is the one that covers
+    # a half-sent head, so idle keep-alive connections are closed after the same time.
+    header_timeout: float = 32.0
+    # The request-timeout filter's 60 s: a body still not complete by then is answered 504.
+    body_timeout: float = 60.0
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.cluster.loop, self.speed)
@@ -91,7 +109,8 @@ class ApiServer:
     # ------------------------------------------------------------------ app
 
     def app(self) -> web.Application:
-        application = web.Application(middlewares=[self.middleware], client_max_size=16 * 2**20)
+        application = web.Application(middlewares=[self.middleware], client_max_size=wire.MAX_BODY,
+                                      handler_args={"keepalive_timeout": self.header_timeout})
         application.router.add_route("*", "/{tail:.*}", self.dispatch)
         return application
 
@@ -179,7 +198,7 @@ class ApiServer:
         method = request.method
         accept = request.headers.get("Accept", "")
         content_type = request.headers.get("Content-Type", "")
-        raw = await request.read()
+        raw = await self.read_body(request)
         if "protobuf" in content_type and method in ("PUT", "PATCH"):
             raise resources.UnsupportedMedia("the chaoskit simulator accepts protobuf bodies only for create "
                                              "(kubectl create <kind>); send JSON for updates and patches")
@@ -416,6 +435,34 @@ class ApiServer:
             return web.json_response({"node": name, "running": running})
         raise NotFound(NOT_FOUND)
 
+    # ------------------------------------------------------------------ bodies
+
+    async def read_body(self, request: web.Request) -> bytes:
+        """The request body, at most 3 MiB (413 beyond, as limitedReadBody answers) and within
+        ``body_timeout`` (504 after it, and the connection is closed)."""
+        if BODY in request:
+            return request[BODY]
+        if request.content_length is not None and request.content_length > wire.MAX_BODY:
+            raise wire.too_large()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                while True:
+                    chunk = await request.content.readany()
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > wire.MAX_BODY:
+                        raise wire.too_large()
+                    chunks.append(chunk)
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.close()
+            raise Timeout() from None
+        request[BODY] = body = b"".join(chunks)
+        return body
+
     # ------------------------------------------------------------------ lifecycle
 
     def settle(self) -> None:
@@ -456,5 +503,5 @@ def cert_user(request: web.Request) -> str:
 
 
 async def _grace(request: web.Request) -> int | None:
-    """The grace period a DELETE asked for, for the audit log."""
-    return grace_period(await request.read(), request.query.get("gracePeriodSeconds"))
+    """The grace period a DELETE asked for, for the audit log (from the body the handler read)."""
+    return grace_period(request.get(BODY, b""), request.query.get("gracePeriodSeconds"))
