@@ -213,3 +213,225 @@ def test_scaling_to_20000_replicas_keeps_the_engine_alive() -> None:
     assert 0 < len(running) <= 220
     # Memory stays in the hundreds of megabytes for 20000 pods and their events.
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2_000_000  # KiB
+
+
+# ---------------------------------------------------------------------------- requests, over raw HTTP
+
+from simhttp import PlainServer  # noqa: E402
+
+PODS = "/api/v1/namespaces/default/pods"
+CMS = "/api/v1/namespaces/default/configmaps"
+DEPLOYS = "/apis/apps/v1/namespaces/default/deployments"
+
+
+@pytest.fixture(scope="module")
+def server() -> Any:
+    plain = PlainServer()
+    try:
+        yield plain
+    finally:
+        plain.stop()
+
+
+def status_of(answer: Any) -> tuple[int, str, str]:
+    body = answer.json()
+    assert body["kind"] == "Status" and body["code"] == answer.status
+    return answer.status, body.get("reason", ""), body["message"]
+
+
+def pod_json(**meta: Any) -> str:
+    import json
+
+    return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", **meta},
+                       "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+
+
+def test_wrong_json_types_are_the_decoders_400(server: PlainServer) -> None:
+    assert status_of(server.request("POST", PODS, pod_json(labels=[1]), "application/json")) == (
+        400, "BadRequest", 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal array into Go '
+                           "struct field ObjectMeta.metadata.labels of type map[string]string")
+    body = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":"x"}}'
+    assert status_of(server.request("POST", PODS, body, "application/json"))[2].endswith(
+        "json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container")
+    body = '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":1.5}}'
+    assert status_of(server.request("POST", DEPLOYS, body, "application/json"))[2] == (
+        'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go '
+        "struct field DeploymentSpec.spec.replicas of type int32")
+    for data, expected in (('"x"', "json: cannot unmarshal string into Go struct field ConfigMap.data of type "
+                                   "map[string]string"),
+                           ('{"k":1}', "json: cannot unmarshal number into Go struct field ConfigMap.data of type "
+                                       "string")):
+        body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":' + data + "}"
+        assert status_of(server.request("POST", CMS, body, "application/json")) == (
+            400, "BadRequest", f'ConfigMap in version "v1" cannot be handled as a ConfigMap: {expected}')
+    assert server.call(lambda: server.cluster.store.try_get("ConfigMap", "default", "c")) is None
+
+
+def test_bad_quantities_are_the_decoders_400(server: PlainServer) -> None:
+    for value, error in (("abc", "quantities must match the regular expression "
+                                 "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"),
+                         ("192i", "unable to parse quantity's suffix")):
+        body = ('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"q"},"spec":{"containers":[{"name":"c",'
+                '"image":"nginx","resources":{"limits":{"memory":"' + value + '"}}}]}}')
+        assert status_of(server.request("POST", PODS, body, "application/json")) == (
+            400, "BadRequest", f'Pod in version "v1" cannot be handled as a Pod: {error}')
+
+
+def test_an_unknown_content_type_is_415(server: PlainServer) -> None:
+    body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"typed"},"data":{"k":"v"}}'
+    assert status_of(server.request("POST", CMS, body, "text/plain")) == (
+        415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types "
+                                     "include: application/json, application/yaml, application/vnd.kubernetes.protobuf")
+    assert server.call(lambda: server.cluster.store.try_get("ConfigMap", "default", "typed")) is None
+
+
+def test_deeply_nested_json_is_refused_with_gos_limit(server: PlainServer) -> None:
+    code, reason, message = status_of(server.request("POST", CMS, "[" * 10_001 + "]" * 10_001, "application/json"))
+    assert (code, reason) == (400, "BadRequest")
+    assert message.startswith("the object provided is unrecognized (must be of type ConfigMap): couldn't get "
+                              "version/kind; json parse error: exceeded max depth (5b5b5b")
+
+
+def test_a_yaml_alias_bomb_is_refused_before_expansion(server: PlainServer) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    bomb = "\n".join(lines) + "\n"
+    assert len(bomb) < 400
+    code, reason, message = status_of(server.request("POST", CMS, bomb, "application/yaml"))
+    assert (code, reason) == (400, "BadRequest")
+    assert message.startswith("the object provided is unrecognized (must be of type ConfigMap): yaml: document "
+                              "contains excessive aliasing (")
+    assert server.request("GET", CMS).status == 200
+
+
+def test_size_limits(server: PlainServer) -> None:
+    import json
+
+    def cm(name: str, size: int) -> str:
+        return json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+                           "data": {"k": "x" * size}})
+
+    assert status_of(server.request("POST", CMS, cm("body", 4 * 2**20), "application/json")) == (
+        413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
+    assert status_of(server.request("POST", CMS, cm("data", 2**20 + 1), "application/json")) == (
+        422, "Invalid", 'ConfigMap "data" is invalid: []: Too long: may not be more than 1048576 bytes')
+    env = [{"name": "E", "value": "x" * (2 * 2**20)}]
+    deploy = json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "huge"},
+                         "spec": {"selector": {"matchLabels": {"a": "b"}},
+                                  "template": {"metadata": {"labels": {"a": "b"}},
+                                               "spec": {"containers": [{"name": "c", "image": "x", "env": env}]}}}})
+    answer = server.request("POST", DEPLOYS, deploy, "application/json")
+    assert (answer.status, answer.json()) == (500, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                                    "status": "Failure", "code": 500,
+                                                    "message": "etcdserver: request is too large"})
+    for name in ("body", "data"):
+        assert server.call(lambda n=name: server.cluster.store.try_get("ConfigMap", "default", n)) is None
+    assert server.call(lambda: server.cluster.store.try_get("Deployment", "default", "huge")) is None
+
+
+def test_slow_watchers_are_cut_and_memory_stays_bounded(server: PlainServer) -> None:
+    import json
+    import time
+
+    big = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "watched"},
+                      "data": {"k": "x" * 200_000}})
+    assert server.request("POST", CMS, big, "application/json").status == 201
+    before = server.call(lambda: len(server.cluster.store.watchers()))
+    sockets = []
+    for _ in range(20):
+        sock = server.socket()
+        sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
+        sock.sendall(f"GET {CMS}?watch=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                     f"{__import__('simhttp').TOKEN}\r\n\r\n".encode())
+        sockets.append(sock)
+    try:
+        deadline = time.monotonic() + 60
+        while server.call(lambda: len(server.cluster.store.watchers())) < before + 20:
+            assert time.monotonic() < deadline
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        for i in range(140):
+            patch = json.dumps({"data": {"k": str(i) + "x" * 200_000}})
+            assert server.request("PATCH", CMS + "/watched", patch, "application/merge-patch+json").status == 200
+            buffered = server.call(lambda: max((len(w.queue) for w in server.cluster.store.watchers()), default=0))
+            assert buffered <= 100
+        # Every watcher that never read is cut once 100 events wait for it.
+        assert server.call(lambda: len(server.cluster.store.watchers())) == before
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+        assert grown < 400_000  # KiB: not the gigabytes 20 unbounded queues of copies would take
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert server.request("GET", CMS + "/watched").status == 200
+    assert server.engine_alive
+
+
+def _read_all(sock: Any) -> bytes:
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_a_half_sent_request_head_is_cut_after_the_header_timeout() -> None:
+    plain = PlainServer(header_timeout=0.5)
+    try:
+        sock = plain.socket()  # 30 s socket timeout: the server must close well before
+        sock.sendall(b"GET /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nAuthori")
+        assert _read_all(sock) == b""  # closed by the server, nothing answered
+        sock.close()
+        assert plain.request("GET", "/api/v1/namespaces").status == 200
+    finally:
+        plain.stop()
+
+
+def test_a_half_sent_body_is_answered_504_after_the_body_timeout() -> None:
+    from simhttp import TOKEN
+
+    plain = PlainServer(body_timeout=0.5)
+    try:
+        sock = plain.socket()
+        sock.sendall(f"POST {CMS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"kind\"".encode())
+        import json
+
+        answer = _read_all(sock).decode()
+        sock.close()
+        assert answer.startswith("HTTP/1.1 504 ")
+        assert json.loads(answer.split("\r\n\r\n", 1)[1]) == {
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "reason": "Timeout",
+            "message": "Timeout: request did not complete within requested timeout - context deadline exceeded",
+            "details": {}, "code": 504}
+        assert plain.request("GET", CMS).status == 200
+    finally:
+        plain.stop()
+
+
+def test_aborted_connections_are_logged_once(server: PlainServer, caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+    import struct
+
+    from simhttp import TOKEN
+
+    from chaoskit.sim.apiserver import server as server_module
+
+    server_module.ABORTS.count = 0
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(40):
+            sock = server.socket()
+            sock.sendall(f"POST {CMS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                         "Content-Length: 1000\r\n\r\n{".encode())
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        # Wait until the server has seen every abort, then look at what was logged.
+        import time
+
+        deadline = time.monotonic() + 60
+        while server_module.ABORTS.count < 40:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(noisy) == 1 and "closed its connection mid-request" in noisy[0].getMessage()
+    assert server.request("GET", CMS).status == 200

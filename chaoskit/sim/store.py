@@ -52,17 +52,34 @@ Subscriber = Callable[[str, str, Obj, "Obj | None"], None]  # (kind, type, obj, 
 Indexer = Callable[[Obj], Iterable[str]]
 
 
+# The watch cache's per-watcher channel (cacher maxWatchChanSizeWithoutIndex = 100): a watcher
+# whose client does not keep up has at most this many live events waiting; one more and it is
+# terminated ("Forcing watcher close due to unresponsiveness"), and the client's stream ends.
+WATCH_BUFFER = 100
+# History kept for watches that resume from a resourceVersion: 20 000 events and at most this
+# many bytes of API-written objects, so large objects rewritten in a loop cannot pin gigabytes.
+HISTORY_BYTES = 256 * 1024 * 1024
+SMALL_OBJECT = 1024  # the size assumed for objects only controllers wrote
+
+
 @dataclass
 class WatchEvent:
     rv: int
     kind: str
     type: str  # ADDED | MODIFIED | DELETED
     obj: Obj
+    size: int = SMALL_OBJECT
+    wire: bytes | None = None  # the JSON watch frame, encoded once for every watcher that sends it
 
 
 @dataclass
 class Watcher:
-    """A live watch: events land in ``queue``; ``notify`` (if set) is called after each one."""
+    """A live watch: events land in ``queue``; ``notify`` (if set) is called after each one.
+
+    ``backlog`` holds the history replayed for a watch from a resourceVersion (read from the
+    cache, not buffered, as the cacher's watchCacheInterval is); ``queue`` holds live events, at
+    most ``limit``. ``terminated`` says the watcher was cut off for falling behind.
+    """
 
     kind: str
     namespace: str | None
@@ -71,6 +88,9 @@ class Watcher:
     queue: deque[WatchEvent] = field(default_factory=deque)
     notify: Callable[[], None] | None = None
     closed: bool = False
+    backlog: deque[WatchEvent] = field(default_factory=deque)
+    limit: int = WATCH_BUFFER
+    terminated: bool = False
 
     def wants(self, ev: WatchEvent) -> bool:
         if ev.kind != self.kind:
@@ -82,6 +102,29 @@ class Watcher:
 
     def close(self) -> None:
         self.closed = True
+
+    def pop(self) -> WatchEvent | None:
+        """The next event to send: replayed history first, then live events."""
+        if self.backlog:
+            return self.backlog.popleft()
+        if self.queue:
+            return self.queue.popleft()
+        return None
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.backlog or self.queue)
+
+    def offer(self, ev: WatchEvent) -> None:
+        """Queue a live event, or terminate the watcher if its buffer is full (memory stays bounded)."""
+        if len(self.queue) >= self.limit:
+            self.terminated = self.closed = True
+            self.queue.clear()
+            self.backlog.clear()
+        else:
+            self.queue.append(ev)
+        if self.notify is not None:
+            self.notify()
 
 
 def _field_getter(obj: Obj, path: str) -> str:
@@ -99,7 +142,9 @@ class Store:
         self._by_ns: dict[str, dict[str, dict[str, Obj]]] = {}
         self._subscribers: list[Subscriber] = []
         self._watchers: list[Watcher] = []
-        self.history: deque[WatchEvent] = deque(maxlen=self.HISTORY)
+        self.history: deque[WatchEvent] = deque()
+        self._history_bytes = 0
+        self._sizes: dict[tuple[str, Key], int] = {}  # serialized sizes of objects API writes stored
         self._indexers: dict[str, dict[str, Indexer]] = {}
         # value -> keys kept sorted (bisect), so by_index answers in etcd key order without sorting
         # a 20 000-pod bucket on every call.
@@ -195,6 +240,10 @@ class Store:
 
     # ----------------------------------------------------------------- subscriptions and watches
 
+    def watchers(self) -> builtins.list[Watcher]:
+        """The watches still open (a terminated watcher is gone from here at once)."""
+        return [w for w in self._watchers if not w.closed]
+
     def subscribe(self, fn: Subscriber) -> None:
         self._subscribers.append(fn)
 
@@ -208,23 +257,27 @@ class Store:
                 raise Gone(f"too old resource version: {since} ({oldest - 1})")
             for ev in self.history:
                 if ev.rv > since and w.wants(ev):
-                    w.queue.append(ev)
+                    w.backlog.append(ev)
         self._watchers.append(w)
         return w
 
     def _emit(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
-        ev = WatchEvent(int(obj["metadata"]["resourceVersion"]), kind, etype, obj)
-        self.history.append(ev)
+        size = self._sizes.get((kind, self._key(info(kind), obj)), SMALL_OBJECT) if self._sizes else SMALL_OBJECT
+        ev = WatchEvent(int(obj["metadata"]["resourceVersion"]), kind, etype, obj, size)
+        history = self.history
+        history.append(ev)
+        self._history_bytes += size
+        while len(history) > self.HISTORY or self._history_bytes > HISTORY_BYTES:
+            self._history_bytes -= history.popleft().size
         if self._watchers:
             live = []
             for w in self._watchers:
                 if w.closed:
                     continue
-                live.append(w)
                 if w.wants(ev):
-                    w.queue.append(ev)
-                    if w.notify is not None:
-                        w.notify()
+                    w.offer(ev)
+                if not w.closed:
+                    live.append(w)
             self._watchers = live
         for fn in self._subscribers:
             fn(kind, etype, obj, old)
@@ -283,6 +336,13 @@ class Store:
         elif kind == "Secret":
             admission.default_secret(obj)
 
+    def _note_size(self, kind: str, key: Key, size: int) -> None:
+        """Remember how big an API-written object is (objects under 64 KiB count as small)."""
+        if size > 64 * 1024:
+            self._sizes[(kind, key)] = size
+        elif self._sizes:
+            self._sizes.pop((kind, key), None)
+
     def _generate_name(self, base: str) -> str:
         """names.SimpleNameGenerator: the base, cut to 58 characters, plus five random characters."""
         return f"{base[:MAX_GENERATED_BASE]}{self.ids.suffix(5)}"
@@ -329,10 +389,10 @@ class Store:
             if generated:
                 raise generate_name_conflict(k.plural, key[1], k.group)
             raise already_exists(k.plural, key[1], k.group)
-        if check_size:
-            _check_size(obj)
+        size = _check_size(obj) if check_size else 0
         if dry_run:
             return obj
+        self._note_size(kind, key, size)
         md["resourceVersion"] = self._next_rv()
         self._objs.setdefault(kind, {})[key] = obj
         self._reindex(kind, key, None, obj)
@@ -409,10 +469,10 @@ class Store:
             nmd["generation"] = int(omd.get("generation", 1)) + 1
         if new == old:
             return old
-        if check_size:
-            _check_size(new)
+        size = _check_size(new) if check_size else 0
         if dry_run:
             return new
+        self._note_size(kind, self._key(k, new), size)
         if "deletionTimestamp" in nmd and not nmd.get("finalizers") and kind != "Namespace" and not (
                 kind == "Pod" and get_path(new, "spec.nodeName")):
             return self._remove(k, new)
@@ -496,6 +556,7 @@ class Store:
         final["metadata"]["resourceVersion"] = self._next_rv()
         self._reindex(k.kind, key, old, None)
         self._emit(k.kind, "DELETED", final, old)
+        self._sizes.pop((k.kind, key), None)
         return final
 
 
@@ -514,9 +575,11 @@ class EtcdRequestTooLarge(StatusError):
         return body
 
 
-def _check_size(obj: Obj) -> None:
-    if len(json.dumps(obj, separators=(",", ":"))) > MAX_OBJECT_BYTES:
+def _check_size(obj: Obj) -> int:
+    size = len(json.dumps(obj, separators=(",", ":")))
+    if size > MAX_OBJECT_BYTES:
         raise EtcdRequestTooLarge()
+    return size
 
 
 def _sorted_add(bucket: list[Key], key: Key) -> None:

@@ -36,6 +36,7 @@ from chaoskit.kube.times import iso_micro
 from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources, wire
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.cluster import Cluster
+from chaoskit.sim.guard import LOG
 from chaoskit.sim.printing import TABLES, table
 from chaoskit.sim.runner import Runner
 from chaoskit.sim.store import Watcher
@@ -50,6 +51,8 @@ UNSUPPORTED_STREAMS = {
     "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
 }
 BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
+LINGER = 1.0  # seconds an unread request body is drained after the answer before the connection closes
+WRITE_GRACE = 5.0  # seconds past a watch's timeout a blocked write may still finish
 REQUEST_SETTLE_BUDGET = 0.5  # wall seconds of controller work a write waits for before it is answered
 ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
@@ -76,6 +79,23 @@ class Timeout(StatusError):
                          {})
 
 
+class Aborts:
+    """Clients that hang up mid-request: the first is logged, later ones only counted, so a client
+    aborting thousands of requests cannot flood ``chaoskit sim serve``'s stderr."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def note(self, request: web.Request) -> web.Response:
+        self.count += 1
+        if self.count == 1:
+            LOG.warning("a client closed its connection mid-request (%s %s); further aborted connections are "
+                        "counted, not logged", request.method, request.rel_url.path)
+        return web.Response(status=CLIENT_CLOSED)
+
+
+CLIENT_CLOSED = 499  # what the audit log records for a request its client abandoned
+ABORTS = Aborts()
 AUDIT = web.RequestKey("audit", Audit)
 BODY = web.RequestKey("body", bytes)
 CANONICAL = web.RequestKey("canonical", Canonical)
@@ -110,7 +130,8 @@ class ApiServer:
 
     def app(self) -> web.Application:
         application = web.Application(middlewares=[self.middleware], client_max_size=wire.MAX_BODY,
-                                      handler_args={"keepalive_timeout": self.header_timeout})
+                                      handler_args={"keepalive_timeout": self.header_timeout,
+                                                    "lingering_time": LINGER})
         application.router.add_route("*", "/{tail:.*}", self.dispatch)
         return application
 
@@ -130,7 +151,9 @@ class ApiServer:
             response = await handler(request)
         except StatusError as err:
             response = status_response(err)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
+            response = ABORTS.note(request)  # logged once; aiohttp would print a traceback per connection
+        except asyncio.CancelledError:
             raise
         except web.HTTPException:
             raise
@@ -321,24 +344,37 @@ class ApiServer:
                                      "annotations": {BOOKMARK_ANNOTATION: "true"}}}})
             timeout = float(query["timeoutSeconds"]) if query.get("timeoutSeconds", "").isdigit() else 1800.0
             deadline = time.monotonic() + timeout
-            while not self.stop_event.is_set():
-                while watcher.queue:
-                    ev = watcher.queue.popleft()
-                    sent_header = await self._send_event(response, ev.type, kind, ev.obj, as_table, sent_header,
-                                                         query)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                wake.clear()
-                if watcher.queue:
-                    continue
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=min(remaining, 1.0))
-                except TimeoutError:
-                    if request.transport is None or request.transport.is_closing():
+            # A client that stops reading blocks a write; at the watch's deadline the connection is cut.
+            async with asyncio.timeout(timeout + WRITE_GRACE):
+                while not self.stop_event.is_set():
+                    while (ev := watcher.pop()) is not None:
+                        if as_table:
+                            sent_header = await self._send_event(response, ev.type, kind, ev.obj, as_table,
+                                                                 sent_header, query)
+                            continue
+                        if ev.wire is None:
+                            ev.wire = json.dumps({"type": ev.type, "object": ev.obj},
+                                                 separators=(",", ":")).encode() + b"\n"
+                        await response.write(ev.wire)
+                    if watcher.terminated:
+                        break  # fell behind: the stream ends, as the cacher's forget() ends it
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
                         break
+                    wake.clear()
+                    if watcher.pending:
+                        continue
+                    try:
+                        await asyncio.wait_for(wake.wait(), timeout=min(remaining, 1.0))
+                    except TimeoutError:
+                        if request.transport is None or request.transport.is_closing():
+                            break
         except (ConnectionResetError, ConnectionError):
             return response  # the client went away mid-stream: stop sending (finally closes the watch)
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()
+            return response
         finally:
             if watcher is not None:
                 watcher.close()
@@ -457,9 +493,7 @@ class ApiServer:
                         raise wire.too_large()
                     chunks.append(chunk)
         except TimeoutError:
-            if request.transport is not None:
-                request.transport.close()
-            raise Timeout() from None
+            raise Timeout() from None  # answered, then the unread body lingers at most LINGER s
         request[BODY] = body = b"".join(chunks)
         return body
 
