@@ -32,6 +32,11 @@ def backoff(failures: int) -> float:
     return min(MAX_DELAY, BASE_DELAY * (2 ** exponent))
 
 
+class Retry(Exception):
+    """Raised by a reconcile that recorded its own failure (an event, a condition): the key is retried
+    with the same back-off, without a log line (the controller already said what went wrong)."""
+
+
 class RateLimiter:
     """Per-key failure counts, as the rate-limited work queue keeps them."""
 

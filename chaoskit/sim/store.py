@@ -31,7 +31,7 @@ from chaoskit.kube.status import (
     not_found,
 )
 from chaoskit.kube.times import iso
-from chaoskit.sim import admission
+from chaoskit.sim import admission, podsecurity
 from chaoskit.sim.clock import Loop
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.kinds import KindInfo, field_value, info
@@ -145,6 +145,9 @@ class Store:
         self.history: deque[WatchEvent] = deque()
         self._history_bytes = 0
         self._sizes: dict[tuple[str, Key], int] = {}  # serialized sizes of objects API writes stored
+        # Warnings admission adds to the current write (Pod Security's "would violate ..."); the
+        # API server clears it before a write and sends what it holds as Warning headers.
+        self.warnings: list[str] = []
         self._indexers: dict[str, dict[str, Indexer]] = {}
         # value -> keys kept sorted (bisect), so by_index answers in etcd key order without sorting
         # a 20 000-pod bucket on every call.
@@ -336,6 +339,26 @@ class Store:
         elif kind == "Secret":
             admission.default_secret(obj)
 
+    def _admit(self, k: KindInfo, obj: Obj, old: Obj | None, subresource: str | None) -> None:
+        """Validating admission: Pod Security for pods, pod templates and namespace labels."""
+        kind = k.kind
+        if kind == "Pod":
+            labels = self._namespace_labels(obj["metadata"].get("namespace", ""))
+            if labels:
+                self.warnings += podsecurity.admit_pod(obj, labels, old, subresource)
+        elif kind in podsecurity.TEMPLATE_PATHS:
+            labels = self._namespace_labels(obj["metadata"].get("namespace", ""))
+            if labels:
+                self.warnings += podsecurity.admit_controller(obj, labels)
+        elif kind == "Namespace":
+            name = str(obj["metadata"].get("name", ""))
+            self.warnings += podsecurity.admit_namespace(obj, old, lambda: self.list("Pod", name))
+
+    def _namespace_labels(self, namespace: str) -> dict[str, Any]:
+        ns = self.try_get("Namespace", "", namespace)
+        labels = (ns or {}).get("metadata", {}).get("labels") or {}
+        return labels if any(str(key).startswith(podsecurity.LABEL) for key in labels) else {}
+
     def _note_size(self, kind: str, key: Key, size: int) -> None:
         """Remember how big an API-written object is (objects under 64 KiB count as small)."""
         if size > 64 * 1024:
@@ -378,6 +401,7 @@ class Store:
             obj.pop("status", None)
         self._default(k, obj)
         admission.validate(obj, k)
+        self._admit(k, obj, None, None)
         key = self._key(k, obj)
         existing = self._objs.get(kind, {})
         attempts = 1
@@ -464,6 +488,8 @@ class Store:
                 admission.default_service(new, lambda: str(get_path(old, "spec.clusterIP")),
                                           self.allocate_node_port)
             admission.validate(new, k, old)
+        if subresource in (None, "ephemeralcontainers"):
+            self._admit(k, new, old, subresource)
         nmd["resourceVersion"] = omd["resourceVersion"]
         if k.has_generation and _spec_of(new) != _spec_of(old):
             nmd["generation"] = int(omd.get("generation", 1)) + 1

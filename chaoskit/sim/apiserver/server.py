@@ -251,6 +251,7 @@ class ApiServer:
             if method != "GET" or watching:
                 raise MethodNotAllowed()
             return json_response(metrics.answer(self.cluster, target, query))
+        self.cluster.store.warnings.clear()
         if method == "GET":
             if target.name is None:
                 audit.verb = "watch" if watching else "list"
@@ -294,13 +295,15 @@ class ApiServer:
                 resources.delete_collection(self.cluster, target, raw, query)
         else:
             raise MethodNotAllowed()
+        admitted = list(self.cluster.store.warnings)  # admission's, before controllers write on their own
         if method != "GET":
             self.settle()
+        self.cluster.store.warnings.clear()
         response = json_response(reply.body, reply.code)
         if target.kind.kind == "Endpoints":
-            response.headers.add("Warning", f'299 - "{ENDPOINTS_DEPRECATED}"')
-        for warning in reply.warnings:
-            response.headers.add("Warning", f'299 - "{warning}"')
+            response.headers.add("Warning", warning_header(ENDPOINTS_DEPRECATED))
+        for warning in (*reply.warnings, *admitted):
+            response.headers.add("Warning", warning_header(warning))
         return response
 
     # ------------------------------------------------------------------ streams
@@ -512,6 +515,11 @@ class ApiServer:
 
     async def run_engine(self) -> None:
         await self.runner.run(self.stop_event)
+
+
+def warning_header(text: str) -> str:
+    """net.NewWarningHeader: code 299, agent "-", the text quoted with \\ and \" escaped."""
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def ssl_context(cert_file: Path, key_file: Path, client_ca: Path | None = None) -> ssl.SSLContext:

@@ -10,7 +10,7 @@ from typing import Any
 from chaoskit.kube.times import iso
 from chaoskit.sim.clock import Loop, Timer
 from chaoskit.sim.events import Recorder
-from chaoskit.sim.guard import ONCE, RateLimiter
+from chaoskit.sim.guard import ONCE, RateLimiter, Retry
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.objects import Obj
 from chaoskit.sim.store import Store
@@ -101,6 +101,8 @@ class Controller(ABC):
             done += 1
             try:
                 self.reconcile(key)
+            except Retry:
+                self.enqueue_later(self.limiter.when(key), key)
             except Exception as exc:  # one bad object must not stop the engine
                 self.failed(key, exc)
             else:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaoskit.kube.status import StatusError
 from chaoskit.sim.controllers.base import Controller
 from chaoskit.sim.controllers.podutil import is_active, is_ready, ready_since
+from chaoskit.sim.guard import Retry
 from chaoskit.sim.objects import Obj, clone, controller_of, get_path, owner_ref
 from chaoskit.sim.selectors import LabelSelector, from_label_selector
 
@@ -175,10 +177,17 @@ class ReplicaSetController(Controller):
         active = [m for m in self.claim_pods(rs) if m.active]
         want = int(get_path(rs, "spec.replicas", 1))
         diff = len(active) - want
+        failure: StatusError | None = None
         if "deletionTimestamp" not in rs["metadata"] and diff:
             if diff < 0:
                 for _ in range(min(-diff, BURST)):
-                    pod = self.store.create(pod_from_template(rs, rs["spec"]["template"], f"{name}-"), owned=True)
+                    try:
+                        pod = self.store.create(pod_from_template(rs, rs["spec"]["template"], f"{name}-"),
+                                                owned=True)
+                    except StatusError as err:  # refused (Pod Security, quota...): slowStartBatch stops
+                        failure = err
+                        self.event(rs, "Warning", "FailedCreate", f"Error creating: {err.message}")
+                        break
                     self.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
             elif diff > 0:
                 ranked = sorted((m.obj for m in active),
@@ -187,9 +196,12 @@ class ReplicaSetController(Controller):
                     self.store.delete("Pod", ns, pod["metadata"]["name"])
                     self.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
             active = [m for m in self.claim_pods(rs) if m.active]
-        self._update_status(rs, active)
+        self._update_status(rs, active, failure, diff)
+        if failure is not None:
+            raise Retry()
 
-    def _update_status(self, rs: Obj, active: list[Member]) -> None:
+    def _update_status(self, rs: Obj, active: list[Member], failure: StatusError | None = None,
+                       diff: int = 0) -> None:
         now = self.ctx.loop.now
         min_ready = float(get_path(rs, "spec.minReadySeconds", 0) or 0)
         status: dict[str, Any] = {
@@ -208,5 +220,16 @@ class ReplicaSetController(Controller):
         for zero in ("readyReplicas", "availableReplicas"):
             if status[zero] == 0:
                 del status[zero]
+        # calculateStatus: a failed create or delete sets ReplicaFailure once; a clean sync removes it.
+        conditions = [c for c in get_path(rs, "status.conditions") or [] if isinstance(c, dict)]
+        failed = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
+        if failure is not None and failed is None:
+            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": self.ctx.now_iso(),
+                               "reason": "FailedCreate" if diff < 0 else "FailedDelete",
+                               "message": failure.message})
+        elif failure is None and failed is not None:
+            conditions = [c for c in conditions if c is not failed]
+        if conditions:
+            status["conditions"] = conditions
         if rs.get("status") != status:
             self.store.update_status({**rs, "status": status})
