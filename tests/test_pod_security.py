@@ -90,8 +90,9 @@ def test_policy_labels_default_and_fail_like_the_real_parser() -> None:
     pol, errors = policy_of({"pod-security.kubernetes.io/enforce": "bogus",
                              "pod-security.kubernetes.io/warn-version": "1.30"})
     assert str(pol.enforce) == "restricted:latest"  # a bad enforce level fails closed
-    assert errors == [("pod-security.kubernetes.io/enforce", "bogus", "must be one of privileged, baseline, restricted"),
-                      ("pod-security.kubernetes.io/warn-version", "1.30", 'must be "latest" or "v1.x"')]
+    assert errors == [
+        ("pod-security.kubernetes.io/enforce", "bogus", "must be one of privileged, baseline, restricted"),
+        ("pod-security.kubernetes.io/warn-version", "1.30", 'must be "latest" or "v1.x"')]
 
 
 def test_bad_policy_labels_on_a_namespace_are_invalid(cluster: Cluster) -> None:
