@@ -386,6 +386,14 @@ def validate_pod_spec(spec: Any, path: str, restart_policies: tuple[str, ...] | 
     if not isinstance(spec, dict):
         return [required(path)]
     causes: list[Cause] = []
+    volume_names: set[str] = set()
+    for i, vol in enumerate(spec.get("volumes") or []):
+        name = vol.get("name") if isinstance(vol, dict) else None
+        if not name:
+            causes.append(required(f"{path}.volumes[{i}].name"))
+        elif name in volume_names:
+            causes.append(("FieldValueDuplicate", f"{path}.volumes[{i}].name", f"Duplicate value: {go_value(name)}"))
+        volume_names.add(str(name))
     containers = spec.get("containers")
     if not containers:
         causes.append(required(f"{path}.containers"))
@@ -406,6 +414,7 @@ def validate_pod_spec(spec: Any, path: str, restart_policies: tuple[str, ...] | 
             seen.add(str(name))
             if not c.get("image"):
                 causes.append(required(f"{cpath}.image"))
+            causes += _container_refs(c, cpath, volume_names)
             policy = c.get("imagePullPolicy")
             if policy not in (None, "Always", "IfNotPresent", "Never"):
                 causes.append(unsupported(f"{cpath}.imagePullPolicy", policy, ["Always", "IfNotPresent", "Never"]))
@@ -436,6 +445,23 @@ def validate_pod_spec(spec: Any, path: str, restart_policies: tuple[str, ...] | 
         if tol.get("effect") not in (None, "", "NoSchedule", "PreferNoSchedule", "NoExecute"):
             causes.append(unsupported(f"{path}.tolerations[{i}].effect", tol.get("effect"),
                                       ["NoSchedule", "PreferNoSchedule", "NoExecute"]))
+    return causes
+
+
+def _container_refs(c: dict[str, Any], cpath: str, volumes: set[str]) -> list[Cause]:
+    """Names a container refers by: env vars need names, mounts a name of a pod volume and a path."""
+    causes: list[Cause] = []
+    for j, env in enumerate(c.get("env") or []):
+        if not (env or {}).get("name"):
+            causes.append(required(f"{cpath}.env[{j}].name"))
+    for j, mount in enumerate(c.get("volumeMounts") or []):
+        name = (mount or {}).get("name")
+        if not name:
+            causes.append(required(f"{cpath}.volumeMounts[{j}].name"))
+        elif name not in volumes:
+            causes.append(("FieldValueNotFound", f"{cpath}.volumeMounts[{j}].name", f"Not found: {go_value(name)}"))
+        if not (mount or {}).get("mountPath"):
+            causes.append(required(f"{cpath}.volumeMounts[{j}].mountPath"))
     return causes
 
 

@@ -27,6 +27,7 @@ from chaoskit.kube.status import (
     NotFound,
     StatusError,
     already_exists,
+    invalid,
     conflict,
     not_found,
 )
@@ -392,6 +393,10 @@ class Store:
         generated = not md.get("name") and bool(md.get("generateName"))
         if generated:
             md["name"] = self._generate_name(md["generateName"])
+        elif not md.get("name"):
+            # ValidateObjectMeta's answer, given before defaulting (which needs a name) runs.
+            raise invalid(k.kind, "", [admission.required("metadata.name", "name or generateName is required")],
+                          k.group)
         self._check_namespace(k, obj)
         md["uid"] = self.ids.uid()
         md["creationTimestamp"] = iso(self.loop.now)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import ssl
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,10 +301,11 @@ class ApiServer:
             self.settle()
         self.cluster.store.warnings.clear()
         response = json_response(reply.body, reply.code)
-        if target.kind.kind == "Endpoints":
-            response.headers.add("Warning", warning_header(ENDPOINTS_DEPRECATED))
-        for warning in (*reply.warnings, *admitted):
-            response.headers.add("Warning", warning_header(warning))
+        for warning in ((ENDPOINTS_DEPRECATED,) if target.kind.kind == "Endpoints" else ()) + \
+                (*reply.warnings, *admitted):
+            header = warning_header(warning)
+            if header is not None:
+                response.headers.add("Warning", header)
         return response
 
     # ------------------------------------------------------------------ streams
@@ -517,8 +519,11 @@ class ApiServer:
         await self.runner.run(self.stop_event)
 
 
-def warning_header(text: str) -> str:
-    """net.NewWarningHeader: code 299, agent "-", the text quoted with \\ and \" escaped."""
+def warning_header(text: str) -> str | None:
+    """net.NewWarningHeader: code 299, agent "-", the text quoted with backslash and quote escaped;
+    a text with control characters is not a valid warning and is dropped, as the recorder drops it."""
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        return None
     return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -76,6 +76,17 @@ def _number_text(value: int | float) -> str:
     return value.text if isinstance(value, GoFloat) else json.dumps(value)
 
 
+_ZERO: dict[str, Any] = {"string": "", "int32": 0, "int64": 0, "float64": 0, "bool": False, "Quantity": "0",
+                         "IntOrString": 0}
+
+
+def zero(t: str) -> Any:
+    """What a JSON null leaves in a slice element or map value: the Go type's zero value."""
+    if t.startswith("@"):
+        return {}
+    return _ZERO.get(t)
+
+
 class _Walk:
     def __init__(self) -> None:
         self.unknown: list[str] = []
@@ -109,13 +120,13 @@ class _Walk:
             if not isinstance(value, list):
                 raise self.fail(value, struct, stack, t)
             inner = t[2:]
-            return [None if v is None else self.value(inner, v, struct, stack, f"{where}[{i}]")
+            return [zero(inner) if v is None else self.value(inner, v, struct, stack, f"{where}[{i}]")
                     for i, v in enumerate(value)]
         if t.startswith("map[string]"):
             if not isinstance(value, dict):
                 raise self.fail(value, struct, stack, t)
             inner = t[len("map[string]"):]
-            return {k: None if v is None else self.value(inner, v, struct, stack, f"{where}[{k}]")
+            return {k: zero(inner) if v is None else self.value(inner, v, struct, stack, f"{where}[{k}]")
                     for k, v in value.items()}
         return self.scalar(t, value, struct, stack)
 
