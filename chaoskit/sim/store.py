@@ -27,8 +27,8 @@ from chaoskit.kube.status import (
     NotFound,
     StatusError,
     already_exists,
-    invalid,
     conflict,
+    invalid,
     not_found,
 )
 from chaoskit.kube.times import iso
