@@ -360,6 +360,10 @@ class Store:
         labels = (ns or {}).get("metadata", {}).get("labels") or {}
         return labels if any(str(key).startswith(podsecurity.LABEL) for key in labels) else {}
 
+    def size_of(self, kind: str, namespace: str, name: str) -> int:
+        """The serialized size an API write last measured for this object (0: small or not measured)."""
+        return self._sizes.get((kind, (namespace if info(kind).namespaced else "", name)), 0) if self._sizes else 0
+
     def _note_size(self, kind: str, key: Key, size: int) -> None:
         """Remember how big an API-written object is (objects under 64 KiB count as small)."""
         if size > 64 * 1024:

@@ -278,13 +278,13 @@ class ApiServer:
             elif target.name is not None:
                 raise MethodNotAllowed()
             else:
-                reply = resources.create(self.cluster, target, body, query)
+                reply = resources.create(self.cluster, target, body, query, _json_size(raw, content_type))
         elif method == "PUT":
             audit.verb = "update"
             if target.name is None:
                 raise MethodNotAllowed()
             reply = resources.update(self.cluster, target, resources.decode_body(raw, content_type, target.kind),
-                                     query)
+                                     query, _json_size(raw, content_type))
         elif method == "PATCH":
             audit.verb = "patch"
             if target.name is None:
@@ -483,6 +483,9 @@ class ApiServer:
         ``body_timeout`` (504 after it, and the connection is closed)."""
         if BODY in request:
             return request[BODY]
+        if not request.body_exists:
+            request[BODY] = b""
+            return b""
         if request.content_length is not None and request.content_length > wire.MAX_BODY:
             raise wire.too_large()
         chunks: list[bytes] = []
@@ -517,6 +520,11 @@ class ApiServer:
 
     async def run_engine(self) -> None:
         await self.runner.run(self.stop_event)
+
+
+def _json_size(raw: bytes, content_type: str) -> int | None:
+    """The body's size when it bounds the stored object's (JSON); None for YAML, whose aliases can grow it."""
+    return None if "yaml" in content_type.lower() else len(raw)
 
 
 def warning_header(text: str) -> str | None:

@@ -88,64 +88,101 @@ def zero(t: str) -> Any:
 
 
 class _Walk:
+    """One decode: ``path`` holds the JSON field names and indexes down to the current value
+    (strings are field names, ints are indexes, tuples are map keys), turned into text only
+    for an unknown field or an error, so a well-formed object costs a dict walk and no strings."""
+
     def __init__(self) -> None:
         self.unknown: list[str] = []
+        self.path: list[Any] = []
 
-    def fail(self, value: Any, struct: str, stack: list[str], t: str, literal: str | None = None) -> DecodeError:
+    def where(self, key: str | None = None) -> str:
+        text = ""
+        for part in [*self.path, key] if key is not None else self.path:
+            if isinstance(part, str):
+                text = f"{text}.{part}" if text else part
+            elif isinstance(part, int):
+                text = f"{text}[{part}]"
+            else:
+                text = f"{text}[{part[0]}]"
+        return text
+
+    def fail(self, value: Any, struct: str, t: str, literal: str | None = None) -> DecodeError:
+        stack = ".".join(p for p in self.path if isinstance(p, str))
         what = literal or json_kind(value)
-        return DecodeError(f"json: cannot unmarshal {what} into Go struct field {struct}.{'.'.join(stack)} of "
-                           f"type {go_type(t)}")
+        return DecodeError(f"json: cannot unmarshal {what} into Go struct field {struct}.{stack} of type {go_type(t)}")
 
-    def struct(self, name: str, value: dict[str, Any], stack: list[str], where: str) -> dict[str, Any]:
+    def struct(self, name: str, value: dict[str, Any]) -> dict[str, Any]:
         fields = TYPES[name]
         struct = name.rsplit(".", 1)[-1]
         out: dict[str, Any] = {}
+        path = self.path
         for key, sub in value.items():
             t = fields.get(key)
-            path = f"{where}.{key}" if where else key
             if t is None:
-                self.unknown.append(path)
+                self.unknown.append(self.where(key))
                 continue
             if sub is None:
                 continue  # null leaves the Go field at its zero value
-            out[key] = self.value(t, sub, struct, [*stack, key], path)
+            kind = type(sub)
+            if (kind is str and t == "string") or (kind is bool and t == "bool") or \
+                    (kind is int and t in _INT_RANGE and _INT_RANGE[t][0] <= sub <= _INT_RANGE[t][1]):
+                out[key] = sub
+                continue
+            path.append(key)
+            out[key] = self.value(t, sub, struct)
+            path.pop()
         return out
 
-    def value(self, t: str, value: Any, struct: str, stack: list[str], where: str) -> Any:
-        if t.startswith("@"):
-            if not isinstance(value, dict):
-                raise self.fail(value, struct, stack, t)
-            return self.struct(t[1:], value, stack, where)
+    def value(self, t: str, value: Any, struct: str) -> Any:
+        if t[0] == "@":
+            if type(value) is not dict:
+                raise self.fail(value, struct, t)
+            return self.struct(t[1:], value)
         if t.startswith("[]"):
-            if not isinstance(value, list):
-                raise self.fail(value, struct, stack, t)
+            if type(value) is not list:
+                raise self.fail(value, struct, t)
             inner = t[2:]
-            return [zero(inner) if v is None else self.value(inner, v, struct, stack, f"{where}[{i}]")
-                    for i, v in enumerate(value)]
+            if inner == "string" and all(type(v) is str for v in value):
+                return list(value)
+            out = []
+            path = self.path
+            for i, v in enumerate(value):
+                path.append(i)
+                out.append(zero(inner) if v is None else self.value(inner, v, struct))
+                path.pop()
+            return out
         if t.startswith("map[string]"):
-            if not isinstance(value, dict):
-                raise self.fail(value, struct, stack, t)
+            if type(value) is not dict:
+                raise self.fail(value, struct, t)
             inner = t[len("map[string]"):]
-            return {k: zero(inner) if v is None else self.value(inner, v, struct, stack, f"{where}[{k}]")
-                    for k, v in value.items()}
-        return self.scalar(t, value, struct, stack)
+            if inner == "string" and all(type(v) is str for v in value.values()):
+                return dict(value)
+            result = {}
+            path = self.path
+            for k, v in value.items():
+                path.append((k,))
+                result[k] = zero(inner) if v is None else self.value(inner, v, struct)
+                path.pop()
+            return result
+        return self.scalar(t, value, struct)
 
-    def scalar(self, t: str, value: Any, struct: str, stack: list[str]) -> Any:
+    def scalar(self, t: str, value: Any, struct: str) -> Any:
         if t == "string":
             if not isinstance(value, str):
-                raise self.fail(value, struct, stack, t)
+                raise self.fail(value, struct, t)
         elif t == "bool":
             if not isinstance(value, bool):
-                raise self.fail(value, struct, stack, t)
+                raise self.fail(value, struct, t)
         elif t in _INT_RANGE:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.fail(value, struct, stack, t)
+                raise self.fail(value, struct, t)
             low, high = _INT_RANGE[t]
             if isinstance(value, float) or not low <= value <= high:
-                raise self.fail(value, struct, stack, t, f"number {_number_text(value)}")
+                raise self.fail(value, struct, t, f"number {_number_text(value)}")
         elif t == "float64":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.fail(value, struct, stack, t)
+                raise self.fail(value, struct, t)
         elif t == "Quantity":
             text = value if isinstance(value, str) else (_number_text(value) if isinstance(value, int | float)
                                                          and not isinstance(value, bool) else json.dumps(value))
@@ -168,7 +205,7 @@ class _Walk:
                 raise DecodeError(f'parsing time "{value}" as "{layout}": cannot parse "{value}" as "2006"')
         elif t == "byte":
             if not isinstance(value, str):
-                raise self.fail(value, struct, stack, t)
+                raise self.fail(value, struct, t)
             _check_base64(value)
         elif t == "any":
             _check_depth(value)
@@ -208,7 +245,7 @@ def decode(kind: str, obj: dict[str, Any]) -> Decoded:
     """Unmarshal ``obj`` into ``kind``'s Go type: raises :class:`DecodeError` on the first wrong type
     (in document order, as encoding/json reports it) and drops unknown fields."""
     walk = _Walk()
-    out = walk.struct(KINDS[kind], obj, [], "")
+    out = walk.struct(KINDS[kind], obj)
     return Decoded(out, tuple(walk.unknown))
 
 
