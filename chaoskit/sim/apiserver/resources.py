@@ -284,7 +284,7 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
         raise BadRequest("the patch produced an object that is not a map")
     warnings: tuple[str, ...] = ()
     if target.subresource is None:
-        decoded = _decode_patched(target, result)
+        decoded = _decode_patched(target, result, live)
         if decoded is not None:
             result = decoded.obj
         warnings = check_fields(target, result, query, decoded.unknown if decoded else None)
@@ -317,13 +317,13 @@ def _patched(apply: Callable[[], Any]) -> Any:
         raise BadRequest("error decoding patch: nesting is deeper than the chaoskit simulator applies") from None
 
 
-def _decode_patched(target: Target, result: dict[str, Any]) -> typed.Decoded | None:
+def _decode_patched(target: Target, result: dict[str, Any], live: Obj | None) -> typed.Decoded | None:
     """The patched document decoded into the kind: a wrong type is the patch handler's 422
     (``"" is invalid: patch: Invalid value: "<patched JSON>": <decoder error>``)."""
     if not typed.served(target.kind.kind):
         return None
     try:
-        return typed.decode(target.kind.kind, result)
+        return typed.decode(target.kind.kind, result, live)
     except wire.DecodeError as exc:
         shown = json.dumps(json.dumps(result, separators=(",", ":")))
         cause = f"Invalid value: {shown}: {exc}"

@@ -112,12 +112,16 @@ class _Walk:
         what = literal or json_kind(value)
         return DecodeError(f"json: cannot unmarshal {what} into Go struct field {struct}.{stack} of type {go_type(t)}")
 
-    def struct(self, name: str, value: dict[str, Any]) -> dict[str, Any]:
+    def struct(self, name: str, value: dict[str, Any], like: Any = None) -> dict[str, Any]:
         fields = TYPES[name]
         struct = name.rsplit(".", 1)[-1]
         out: dict[str, Any] = {}
         path = self.path
+        same = like if type(like) is dict else None
         for key, sub in value.items():
+            if same is not None and same.get(key) is sub and sub is not None:
+                out[key] = sub  # the stored object's own value: decoded when it was stored
+                continue
             t = fields.get(key)
             if t is None:
                 self.unknown.append(self.where(key))
@@ -130,15 +134,15 @@ class _Walk:
                 out[key] = sub
                 continue
             path.append(key)
-            out[key] = self.value(t, sub, struct)
+            out[key] = self.value(t, sub, struct, same.get(key) if same is not None else None)
             path.pop()
         return out
 
-    def value(self, t: str, value: Any, struct: str) -> Any:
+    def value(self, t: str, value: Any, struct: str, like: Any = None) -> Any:
         if t[0] == "@":
             if type(value) is not dict:
                 raise self.fail(value, struct, t)
-            return self.struct(t[1:], value)
+            return self.struct(t[1:], value, like)
         if t.startswith("[]"):
             if type(value) is not list:
                 raise self.fail(value, struct, t)
@@ -241,11 +245,14 @@ def served(kind: str) -> bool:
     return kind in KINDS
 
 
-def decode(kind: str, obj: dict[str, Any]) -> Decoded:
+def decode(kind: str, obj: dict[str, Any], like: dict[str, Any] | None = None) -> Decoded:
     """Unmarshal ``obj`` into ``kind``'s Go type: raises :class:`DecodeError` on the first wrong type
-    (in document order, as encoding/json reports it) and drops unknown fields."""
+    (in document order, as encoding/json reports it) and drops unknown fields.
+
+    ``like``: the stored object a patch started from; values ``obj`` shares with it (the patch
+    did not touch them) were decoded when stored and are not walked again."""
     walk = _Walk()
-    out = walk.struct(KINDS[kind], obj)
+    out = walk.struct(KINDS[kind], obj, like)
     return Decoded(out, tuple(walk.unknown))
 
 
