@@ -200,3 +200,22 @@ def test_enforce_mode_answers_403_over_http(server: PlainServer) -> None:
     assert body["message"] == ('pods "h" is forbidden: violates PodSecurity "baseline:latest": privileged (container '
                                '"c" must not set securityContext.privileged=true)')
     assert body["details"] == {"name": "h", "kind": "pods"}
+
+
+def test_jobs_and_daemonsets_record_failed_create_too(cluster: Cluster) -> None:
+    namespace(cluster, "batch", enforce="baseline")
+    cluster.apply({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "namespace": "batch"},
+                   "spec": {"template": {"spec": {"restartPolicy": "Never", "hostPID": True,
+                                                  "containers": [{"name": "c", "image": "busybox"}]}}}})
+    cluster.apply({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "d", "namespace": "batch"},
+                   "spec": {"selector": {"matchLabels": {"a": "d"}}, "template": {
+                       "metadata": {"labels": {"a": "d"}},
+                       "spec": {"containers": [{"name": "c", "image": "busybox", "ports": [
+                           {"containerPort": 80, "hostPort": 8080}]}]}}}})
+    cluster.advance(2)
+    assert cluster.pods("batch") == []
+    events = {(e["involvedObject"]["kind"], e["reason"]): e["message"] for e in cluster.store.list("Event", "batch")}
+    assert ' is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)' in \
+        events[("Job", "FailedCreate")]
+    assert events[("DaemonSet", "FailedCreate")].endswith(
+        'violates PodSecurity "baseline:latest": hostPort (container "c" uses hostPort 8080)')

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaoskit.kube.status import StatusError
 from chaoskit.kube.times import iso
 from chaoskit.sim.clock import Loop, Timer
 from chaoskit.sim.events import Recorder
@@ -114,6 +115,18 @@ class Controller(ABC):
         """AddRateLimited: log the first failure of this kind and retry ``key`` after the back-off."""
         ONCE.error(self.name, key, exc)
         self.enqueue_later(self.limiter.when(key), key)
+
+    def create_pod(self, owner: Obj, pod: Obj) -> Obj:
+        """Create a pod for ``owner``, as the controllers' PodControl does: a refusal (Pod Security,
+        a full namespace) becomes a ``FailedCreate`` warning event on the owner ("Error creating:
+        ...") and the owner's key is retried with back-off."""
+        try:
+            created = self.store.create(pod, owned=True)
+        except StatusError as err:
+            self.event(owner, "Warning", "FailedCreate", f"Error creating: {err.message}")
+            raise Retry() from err
+        self.event(owner, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        return created
 
     def event(self, obj: Obj, etype: str, reason: str, message: str) -> None:
         self.ctx.recorder.event(obj, etype, reason, message, self.name)
