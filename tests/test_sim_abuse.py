@@ -446,3 +446,19 @@ def test_the_shipped_field_types_are_the_v1_37_definitions() -> None:
     tool = Path(__file__).resolve().parent.parent / "tools" / "gen_sim_schema.py"
     done = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_served_settle_past_its_budget_leaves_a_backlog_for_the_next_tick(cluster: Cluster) -> None:
+    """Served simulators give each slice of engine work a wall-clock budget; the rest waits."""
+    import time
+
+    runner = Runner(cluster.loop, speed=1.0, wall=lambda: 0.0)
+    cluster.store.create(deployment("later", 50))
+    cluster.loop.deadline = time.perf_counter() - 1  # already spent: one round, then stop
+    cluster.settle()
+    cluster.loop.deadline = None
+    assert cluster.loop.backlog and runner.wait_hint() == 0.0
+    assert any(c.queue for c in cluster.controllers)  # work left for the next tick
+    cluster.settle()
+    assert not cluster.loop.backlog and not any(c.queue for c in cluster.controllers)
+    assert len(cluster.pods(app="later")) == 50
