@@ -15,6 +15,7 @@ from typing import Any
 
 from chaoskit.kube import quantity
 from chaoskit.kube.status import invalid
+from chaoskit.sim import sizes
 from chaoskit.sim.kinds import KindInfo
 from chaoskit.sim.objects import Obj, get_path
 
@@ -386,6 +387,14 @@ def validate_pod_spec(spec: Any, path: str, restart_policies: tuple[str, ...] | 
     if not isinstance(spec, dict):
         return [required(path)]
     causes: list[Cause] = []
+    volume_names: set[str] = set()
+    for i, vol in enumerate(spec.get("volumes") or []):
+        name = vol.get("name") if isinstance(vol, dict) else None
+        if not name:
+            causes.append(required(f"{path}.volumes[{i}].name"))
+        elif name in volume_names:
+            causes.append(("FieldValueDuplicate", f"{path}.volumes[{i}].name", f"Duplicate value: {go_value(name)}"))
+        volume_names.add(str(name))
     containers = spec.get("containers")
     if not containers:
         causes.append(required(f"{path}.containers"))
@@ -406,6 +415,7 @@ def validate_pod_spec(spec: Any, path: str, restart_policies: tuple[str, ...] | 
             seen.add(str(name))
             if not c.get("image"):
                 causes.append(required(f"{cpath}.image"))
+            causes += _container_refs(c, cpath, volume_names)
             policy = c.get("imagePullPolicy")
             if policy not in (None, "Always", "IfNotPresent", "Never"):
                 causes.append(unsupported(f"{cpath}.imagePullPolicy", policy, ["Always", "IfNotPresent", "Never"]))
@@ -436,6 +446,23 @@ def validate_pod_spec(spec: Any, path: str, restart_policies: tuple[str, ...] | 
         if tol.get("effect") not in (None, "", "NoSchedule", "PreferNoSchedule", "NoExecute"):
             causes.append(unsupported(f"{path}.tolerations[{i}].effect", tol.get("effect"),
                                       ["NoSchedule", "PreferNoSchedule", "NoExecute"]))
+    return causes
+
+
+def _container_refs(c: dict[str, Any], cpath: str, volumes: set[str]) -> list[Cause]:
+    """Names a container refers by: env vars need names, mounts a name of a pod volume and a path."""
+    causes: list[Cause] = []
+    for j, env in enumerate(c.get("env") or []):
+        if not (env or {}).get("name"):
+            causes.append(required(f"{cpath}.env[{j}].name"))
+    for j, mount in enumerate(c.get("volumeMounts") or []):
+        name = (mount or {}).get("name")
+        if not name:
+            causes.append(required(f"{cpath}.volumeMounts[{j}].name"))
+        elif name not in volumes:
+            causes.append(("FieldValueNotFound", f"{cpath}.volumeMounts[{j}].name", f"Not found: {go_value(name)}"))
+        if not (mount or {}).get("mountPath"):
+            causes.append(required(f"{cpath}.volumeMounts[{j}].mountPath"))
     return causes
 
 
@@ -515,7 +542,7 @@ def _validate_service(obj: Obj) -> list[Cause]:
 
 def validate(obj: Obj, info: KindInfo, old: Obj | None = None) -> None:
     """Raise a 422 ``Invalid`` listing every cause, as the API server does."""
-    causes = _validate_name(obj, info) + _validate_labels(obj)
+    causes = _validate_name(obj, info) + _validate_labels(obj) + sizes.causes(obj, info.kind)
     spec_checks: dict[str, Callable[[Obj], list[Cause]]] = {
         "Pod": lambda o: validate_pod_spec(o.get("spec"), "spec"),
         "Deployment": _validate_deployment,

@@ -12,6 +12,8 @@ import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from chaoskit.sim.guard import ONCE, backoff
+
 # A fixed default start keeps replays exact; callers pass their own to look current.
 DEFAULT_START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC).timestamp()
 
@@ -19,12 +21,13 @@ DEFAULT_START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC).timestamp()
 class Timer:
     """A handle to a scheduled callback; cancelling is O(1) (the heap entry is skipped)."""
 
-    __slots__ = ("callback", "cancelled", "when")
+    __slots__ = ("callback", "cancelled", "failures", "when")
 
     def __init__(self, when: float, callback: Callable[[], None]) -> None:
         self.when = when
         self.callback = callback
         self.cancelled = False
+        self.failures = 0
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -43,6 +46,12 @@ class Loop:
         self._heap: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
         self.settle: Callable[[], None] = lambda: None
+        # A served simulator gives each slice of engine work a wall-clock budget (perf_counter
+        # seconds): past it, settle leaves queued work for the next slice and sets ``backlog``,
+        # so a 20 000-pod scale-up cannot hold the API server's event loop for seconds.
+        # In-process use leaves it None: every settle runs to quiescence.
+        self.deadline: float | None = None
+        self.backlog = False
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
         timer = Timer(max(when, self.now), callback)
@@ -78,7 +87,19 @@ class Loop:
             _, _, timer = heapq.heappop(self._heap)
             if not timer.cancelled:
                 timer.cancelled = True
-                timer.callback()
+                try:
+                    timer.callback()
+                except Exception as exc:  # a failing callback is retried, never fatal to the clock
+                    self._retry(timer, exc)
+
+    def _retry(self, timer: Timer, exc: Exception) -> None:
+        """Run a failed callback again after the work queue's back-off (5 ms doubling to 1000 s)."""
+        ONCE.error("timer", getattr(timer.callback, "__qualname__", repr(timer.callback)), exc)
+        # The same handle is scheduled again, so its owner can still cancel the retry.
+        timer.failures += 1
+        timer.when = self.now + backoff(timer.failures)
+        timer.cancelled = False
+        heapq.heappush(self._heap, (timer.when, next(self._seq), timer))
 
     def run_until(self, predicate: Callable[[], bool], timeout: float, step: float = 1.0) -> bool:
         """Advance in ``step`` increments until ``predicate()`` holds or ``timeout`` passes.

@@ -6,10 +6,10 @@ moves only through :meth:`Cluster.advance` (tests) or :mod:`chaoskit.sim.runner`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chaoskit.kube.status import InternalError
 from chaoskit.sim.clock import DEFAULT_START, Loop
 from chaoskit.sim.controllers.base import Controller, Ctx, Timings
 from chaoskit.sim.controllers.cronjob import CronJobController
@@ -22,6 +22,7 @@ from chaoskit.sim.controllers.nodelifecycle import NodeLifecycleController, Tain
 from chaoskit.sim.controllers.replicaset import ReplicaSetController
 from chaoskit.sim.controllers.scheduler import Scheduler
 from chaoskit.sim.events import Recorder
+from chaoskit.sim.guard import LOG, ONCE
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.kubelet import Kubelet, images
 from chaoskit.sim.objects import Obj
@@ -88,24 +89,40 @@ class Cluster:
     # ------------------------------------------------------------------ wiring
 
     def _dispatch(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
-        self.gc.on_change(kind, etype, obj, old)
+        targets: list[Controller] = [self.gc]
         if kind == "Namespace" or etype == "DELETED":
-            self.namespaces.on_change(kind, etype, obj, old)
-        for controller in self._routes.get(kind, ()):
-            controller.on_change(kind, etype, obj, old)
+            targets.append(self.namespaces)
+        targets += self._routes.get(kind, ())
+        for controller in targets:
+            try:
+                controller.on_change(kind, etype, obj, old)
+            except Exception as exc:  # an informer handler's failure never fails the write
+                ONCE.error(f"{controller.name} event handler", (kind, etype), exc)
 
     def settle(self) -> None:
-        """Run every controller until no work is queued (the cluster is quiescent at this instant)."""
+        """Run every controller until no work is queued (the cluster is quiescent at this instant).
+
+        Controllers that keep re-queueing each other without end are cut off after
+        ``SETTLE_LIMIT`` keys; what is left stays queued for the next tick, so the engine goes on.
+        Past ``loop.deadline`` (served simulators only) the rest also waits, with ``loop.backlog`` set.
+        """
         handled = 0
+        loop = self.loop
         while True:
             progress = 0
             for controller in self.controllers:
                 progress += controller.drain(256)
             if not progress:
+                loop.backlog = False
+                return
+            if loop.deadline is not None and time.perf_counter() >= loop.deadline:
+                loop.backlog = True
                 return
             handled += progress
             if handled > SETTLE_LIMIT:
-                raise InternalError("simulator controllers did not settle")
+                LOG.error("simulator controllers did not settle after %d keys; the rest waits for the next tick",
+                          handled)
+                return
 
     def _build(self) -> None:
         topo = self.config.topology

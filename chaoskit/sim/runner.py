@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 from chaoskit.sim.clock import Loop
 from chaoskit.sim.errors import SimError
+from chaoskit.sim.guard import ONCE
 
 MAX_WAIT = 0.05  # wall seconds between ticks while nothing is due
+TICK_BUDGET = 0.1  # wall seconds of engine work per tick before requests get their turn
 
 
 class Runner:
@@ -32,14 +34,24 @@ class Runner:
         now = self.wall()
         elapsed = max(0.0, now - self._last) * self.speed
         self._last = now
-        if elapsed:
-            self.loop.advance(elapsed)
-        else:
-            self.loop.settle()
+        target = self.loop.now + elapsed
+        self.loop.deadline = time.perf_counter() + TICK_BUDGET
+        try:
+            if elapsed:
+                self.loop.advance_to(target)
+            else:
+                self.loop.settle()
+        except Exception as exc:  # the last line of defence: the engine task must outlive any step
+            ONCE.error("engine", "tick", exc)
+            self.loop.now = max(self.loop.now, target)
+        finally:
+            self.loop.deadline = None
         return elapsed
 
     def wait_hint(self) -> float:
         """Wall seconds until the next timer is due (capped), so a driver sleeps no longer than needed."""
+        if self.loop.backlog:
+            return 0.0
         due = self.loop.next_due()
         if due is None:
             return MAX_WAIT

@@ -9,34 +9,58 @@ falls out, then 410 Gone), exactly once.
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import ipaddress
+import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chaoskit.kube.status import (
+    AlreadyExists,
     BadRequest,
     Forbidden,
     Gone,
     Invalid,
     NotFound,
+    StatusError,
     already_exists,
     conflict,
+    invalid,
     not_found,
 )
 from chaoskit.kube.times import iso
-from chaoskit.sim import admission
+from chaoskit.sim import admission, podsecurity
 from chaoskit.sim.clock import Loop
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.kinds import KindInfo, field_value, info
 from chaoskit.sim.objects import Obj, clone, get_path
 from chaoskit.sim.selectors import EVERYTHING, FieldSelector, LabelSelector
 
+# etcd's --max-request-bytes default; kube-apiserver passes etcd's refusal through as a 500.
+MAX_OBJECT_BYTES = 1536 * 1024
+
+# k8s.io/apiserver registry/generic/registry/store.go: a create whose generated name collides is
+# attempted again with a fresh name, eight attempts in all.
+GENERATE_NAME_ATTEMPTS = 8
+# k8s.io/apiserver storage/names: base names are cut so the name with its suffix fits 63 characters.
+MAX_GENERATED_BASE = 58
+
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped kinds
 Subscriber = Callable[[str, str, Obj, "Obj | None"], None]  # (kind, type, obj, old)
 Indexer = Callable[[Obj], Iterable[str]]
+
+
+# The watch cache's per-watcher channel (cacher maxWatchChanSizeWithoutIndex = 100): a watcher
+# whose client does not keep up has at most this many live events waiting; one more and it is
+# terminated ("Forcing watcher close due to unresponsiveness"), and the client's stream ends.
+WATCH_BUFFER = 100
+# History kept for watches that resume from a resourceVersion: 20 000 events and at most this
+# many bytes of API-written objects, so large objects rewritten in a loop cannot pin gigabytes.
+HISTORY_BYTES = 256 * 1024 * 1024
+SMALL_OBJECT = 1024  # the size assumed for objects only controllers wrote
 
 
 @dataclass
@@ -45,11 +69,18 @@ class WatchEvent:
     kind: str
     type: str  # ADDED | MODIFIED | DELETED
     obj: Obj
+    size: int = SMALL_OBJECT
+    wire: bytes | None = None  # the JSON watch frame, encoded once for every watcher that sends it
 
 
 @dataclass
 class Watcher:
-    """A live watch: events land in ``queue``; ``notify`` (if set) is called after each one."""
+    """A live watch: events land in ``queue``; ``notify`` (if set) is called after each one.
+
+    ``backlog`` holds the history replayed for a watch from a resourceVersion (read from the
+    cache, not buffered, as the cacher's watchCacheInterval is); ``queue`` holds live events, at
+    most ``limit``. ``terminated`` says the watcher was cut off for falling behind.
+    """
 
     kind: str
     namespace: str | None
@@ -58,6 +89,9 @@ class Watcher:
     queue: deque[WatchEvent] = field(default_factory=deque)
     notify: Callable[[], None] | None = None
     closed: bool = False
+    backlog: deque[WatchEvent] = field(default_factory=deque)
+    limit: int = WATCH_BUFFER
+    terminated: bool = False
 
     def wants(self, ev: WatchEvent) -> bool:
         if ev.kind != self.kind:
@@ -69,6 +103,29 @@ class Watcher:
 
     def close(self) -> None:
         self.closed = True
+
+    def pop(self) -> WatchEvent | None:
+        """The next event to send: replayed history first, then live events."""
+        if self.backlog:
+            return self.backlog.popleft()
+        if self.queue:
+            return self.queue.popleft()
+        return None
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.backlog or self.queue)
+
+    def offer(self, ev: WatchEvent) -> None:
+        """Queue a live event, or terminate the watcher if its buffer is full (memory stays bounded)."""
+        if len(self.queue) >= self.limit:
+            self.terminated = self.closed = True
+            self.queue.clear()
+            self.backlog.clear()
+        else:
+            self.queue.append(ev)
+        if self.notify is not None:
+            self.notify()
 
 
 def _field_getter(obj: Obj, path: str) -> str:
@@ -86,9 +143,16 @@ class Store:
         self._by_ns: dict[str, dict[str, dict[str, Obj]]] = {}
         self._subscribers: list[Subscriber] = []
         self._watchers: list[Watcher] = []
-        self.history: deque[WatchEvent] = deque(maxlen=self.HISTORY)
+        self.history: deque[WatchEvent] = deque()
+        self._history_bytes = 0
+        self._sizes: dict[tuple[str, Key], int] = {}  # serialized sizes of objects API writes stored
+        # Warnings admission adds to the current write (Pod Security's "would violate ..."); the
+        # API server clears it before a write and sends what it holds as Warning headers.
+        self.warnings: list[str] = []
         self._indexers: dict[str, dict[str, Indexer]] = {}
-        self._indexes: dict[tuple[str, str], dict[str, set[Key]]] = {}
+        # value -> keys kept sorted (bisect), so by_index answers in etcd key order without sorting
+        # a 20 000-pod bucket on every call.
+        self._indexes: dict[tuple[str, str], dict[str, list[Key]]] = {}
         self._service_net = ipaddress.ip_network("10.96.0.0/16")
         self._next_ip = 11  # .1 is the kubernetes Service, .10 kube-dns
         self._next_node_port = 30000
@@ -106,12 +170,12 @@ class Store:
             if kind in ("*", k):
                 for key, obj in objs.items():
                     for value in fn(obj):
-                        self._indexes.setdefault((k, name), {}).setdefault(value, set()).add(key)
+                        _sorted_add(self._indexes.setdefault((k, name), {}).setdefault(value, []), key)
 
     def by_index(self, kind: str, name: str, value: str) -> list[Obj]:
         keys = self._indexes.get((kind, name), {}).get(value, ())
         objs = self._objs.get(kind, {})
-        return [objs[k] for k in sorted(keys) if k in objs]
+        return [objs[k] for k in keys if k in objs]
 
     def _reindex(self, kind: str, key: Key, old: Obj | None, new: Obj | None) -> None:
         partition = self._by_ns.setdefault(kind, {}).setdefault(key[0], {})
@@ -129,11 +193,11 @@ class Store:
                 for value in before:
                     bucket = index.get(value)
                     if bucket is not None:
-                        bucket.discard(key)
+                        _sorted_discard(bucket, key)
                         if not bucket:
                             del index[value]
                 for value in after:
-                    index.setdefault(value, set()).add(key)
+                    _sorted_add(index.setdefault(value, []), key)
 
     # ----------------------------------------------------------------- reads
 
@@ -180,6 +244,10 @@ class Store:
 
     # ----------------------------------------------------------------- subscriptions and watches
 
+    def watchers(self) -> builtins.list[Watcher]:
+        """The watches still open (a terminated watcher is gone from here at once)."""
+        return [w for w in self._watchers if not w.closed]
+
     def subscribe(self, fn: Subscriber) -> None:
         self._subscribers.append(fn)
 
@@ -193,23 +261,27 @@ class Store:
                 raise Gone(f"too old resource version: {since} ({oldest - 1})")
             for ev in self.history:
                 if ev.rv > since and w.wants(ev):
-                    w.queue.append(ev)
+                    w.backlog.append(ev)
         self._watchers.append(w)
         return w
 
     def _emit(self, kind: str, etype: str, obj: Obj, old: Obj | None) -> None:
-        ev = WatchEvent(int(obj["metadata"]["resourceVersion"]), kind, etype, obj)
-        self.history.append(ev)
+        size = self._sizes.get((kind, self._key(info(kind), obj)), SMALL_OBJECT) if self._sizes else SMALL_OBJECT
+        ev = WatchEvent(int(obj["metadata"]["resourceVersion"]), kind, etype, obj, size)
+        history = self.history
+        history.append(ev)
+        self._history_bytes += size
+        while len(history) > self.HISTORY or self._history_bytes > HISTORY_BYTES:
+            self._history_bytes -= history.popleft().size
         if self._watchers:
             live = []
             for w in self._watchers:
                 if w.closed:
                     continue
-                live.append(w)
                 if w.wants(ev):
-                    w.queue.append(ev)
-                    if w.notify is not None:
-                        w.notify()
+                    w.offer(ev)
+                if not w.closed:
+                    live.append(w)
             self._watchers = live
         for fn in self._subscribers:
             fn(kind, etype, obj, old)
@@ -268,11 +340,46 @@ class Store:
         elif kind == "Secret":
             admission.default_secret(obj)
 
-    def create(self, obj: Obj, dry_run: bool = False, owned: bool = False) -> Obj:
+    def _admit(self, k: KindInfo, obj: Obj, old: Obj | None, subresource: str | None) -> None:
+        """Validating admission: Pod Security for pods, pod templates and namespace labels."""
+        kind = k.kind
+        if kind == "Pod":
+            labels = self._namespace_labels(obj["metadata"].get("namespace", ""))
+            if labels:
+                self.warnings += podsecurity.admit_pod(obj, labels, old, subresource)
+        elif kind in podsecurity.TEMPLATE_PATHS:
+            labels = self._namespace_labels(obj["metadata"].get("namespace", ""))
+            if labels:
+                self.warnings += podsecurity.admit_controller(obj, labels)
+        elif kind == "Namespace":
+            name = str(obj["metadata"].get("name", ""))
+            self.warnings += podsecurity.admit_namespace(obj, old, lambda: self.list("Pod", name))
+
+    def _namespace_labels(self, namespace: str) -> dict[str, Any]:
+        ns = self.try_get("Namespace", "", namespace)
+        labels = (ns or {}).get("metadata", {}).get("labels") or {}
+        return labels if any(str(key).startswith(podsecurity.LABEL) for key in labels) else {}
+
+    def size_of(self, kind: str, namespace: str, name: str) -> int:
+        """The serialized size an API write last measured for this object (0: small or not measured)."""
+        return self._sizes.get((kind, (namespace if info(kind).namespaced else "", name)), 0) if self._sizes else 0
+
+    def _note_size(self, kind: str, key: Key, size: int) -> None:
+        """Remember how big an API-written object is (objects under 64 KiB count as small)."""
+        if size > 64 * 1024:
+            self._sizes[(kind, key)] = size
+        elif self._sizes:
+            self._sizes.pop((kind, key), None)
+
+    def _generate_name(self, base: str) -> str:
+        """names.SimpleNameGenerator: the base, cut to 58 characters, plus five random characters."""
+        return f"{base[:MAX_GENERATED_BASE]}{self.ids.suffix(5)}"
+
+    def create(self, obj: Obj, dry_run: bool = False, owned: bool = False, check_size: bool = False) -> Obj:
         """Admit, validate and store a new object; returns the stored object.
 
         ``owned``: the caller hands over a fresh dict it will not touch again (controllers do),
-        so the store need not copy it.
+        so the store need not copy it. ``check_size``: refuse objects etcd would refuse (API writes).
         """
         if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
             raise BadRequest("the object provided is not a valid Kubernetes object")
@@ -287,8 +394,13 @@ class Store:
         for server_field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                              "deletionGracePeriodSeconds", "generation", "managedFields"):
             md.pop(server_field, None)
-        if not md.get("name") and md.get("generateName"):
-            md["name"] = f"{md['generateName']}{self.ids.suffix(5)}"
+        generated = not md.get("name") and bool(md.get("generateName"))
+        if generated:
+            md["name"] = self._generate_name(md["generateName"])
+        elif not md.get("name"):
+            # ValidateObjectMeta's answer, given before defaulting (which needs a name) runs.
+            raise invalid(k.kind, "", [admission.required("metadata.name", "name or generateName is required")],
+                          k.group)
         self._check_namespace(k, obj)
         md["uid"] = self.ids.uid()
         md["creationTimestamp"] = iso(self.loop.now)
@@ -298,18 +410,30 @@ class Store:
             obj.pop("status", None)
         self._default(k, obj)
         admission.validate(obj, k)
+        self._admit(k, obj, None, None)
         key = self._key(k, obj)
-        if key in self._objs.get(kind, {}):
+        existing = self._objs.get(kind, {})
+        attempts = 1
+        while key in existing and generated and attempts < GENERATE_NAME_ATTEMPTS:
+            md["name"] = self._generate_name(md["generateName"])
+            key = self._key(k, obj)
+            attempts += 1
+        if key in existing:
+            if generated:
+                raise generate_name_conflict(k.plural, key[1], k.group)
             raise already_exists(k.plural, key[1], k.group)
+        size = _check_size(obj) if check_size else 0
         if dry_run:
             return obj
+        self._note_size(kind, key, size)
         md["resourceVersion"] = self._next_rv()
         self._objs.setdefault(kind, {})[key] = obj
         self._reindex(kind, key, None, obj)
         self._emit(kind, "ADDED", obj, None)
         return obj
 
-    def update(self, obj: Obj, subresource: str | None = None, dry_run: bool = False) -> Obj:
+    def update(self, obj: Obj, subresource: str | None = None, dry_run: bool = False,
+               check_size: bool = False) -> Obj:
         """Replace an object (or only its status with ``subresource="status"``).
 
         A stale resourceVersion is a 409; a write that changes nothing keeps the old
@@ -373,13 +497,17 @@ class Store:
                 admission.default_service(new, lambda: str(get_path(old, "spec.clusterIP")),
                                           self.allocate_node_port)
             admission.validate(new, k, old)
+        if subresource in (None, "ephemeralcontainers"):
+            self._admit(k, new, old, subresource)
         nmd["resourceVersion"] = omd["resourceVersion"]
         if k.has_generation and _spec_of(new) != _spec_of(old):
             nmd["generation"] = int(omd.get("generation", 1)) + 1
         if new == old:
             return old
+        size = _check_size(new) if check_size else 0
         if dry_run:
             return new
+        self._note_size(kind, self._key(k, new), size)
         if "deletionTimestamp" in nmd and not nmd.get("finalizers") and kind != "Namespace" and not (
                 kind == "Pod" and get_path(new, "spec.nodeName")):
             return self._remove(k, new)
@@ -463,7 +591,52 @@ class Store:
         final["metadata"]["resourceVersion"] = self._next_rv()
         self._reindex(k.kind, key, old, None)
         self._emit(k.kind, "DELETED", final, old)
+        self._sizes.pop((k.kind, key), None)
         return final
+
+
+class EtcdRequestTooLarge(StatusError):
+    """etcd's ``request is too large``, which kube-apiserver does not translate: a 500 with no reason."""
+
+    code = 500
+    reason = ""
+
+    def __init__(self) -> None:
+        super().__init__("etcdserver: request is too large")
+
+    def status(self) -> dict[str, Any]:
+        body = super().status()
+        body.pop("reason", None)
+        return body
+
+
+def _check_size(obj: Obj) -> int:
+    size = len(json.dumps(obj, separators=(",", ":")))
+    if size > MAX_OBJECT_BYTES:
+        raise EtcdRequestTooLarge()
+    return size
+
+
+def _sorted_add(bucket: list[Key], key: Key) -> None:
+    i = bisect.bisect_left(bucket, key)
+    if i == len(bucket) or bucket[i] != key:
+        bucket.insert(i, key)
+
+
+def _sorted_discard(bucket: list[Key], key: Key) -> None:
+    i = bisect.bisect_left(bucket, key)
+    if i < len(bucket) and bucket[i] == key:
+        del bucket[i]
+
+
+def generate_name_conflict(plural: str, name: str, group: str = "") -> AlreadyExists:
+    """errors.NewGenerateNameConflict: every generated name collided (409, retry after 1 s)."""
+    qualified = f"{plural}.{group}" if group else plural
+    details: dict[str, Any] = {"name": name, "kind": plural, "retryAfterSeconds": 1}
+    if group:
+        details["group"] = group
+    return AlreadyExists(f'{qualified} "{name}" already exists, the server was not able to generate a unique name '
+                         "for the object", details)
 
 
 def _spec_of(obj: Obj) -> Any:

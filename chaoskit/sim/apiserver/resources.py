@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from chaoskit.kube.status import BadRequest, NotFound, conflict, not_found
+from chaoskit.kube.status import BadRequest, Invalid, NotFound, conflict, not_found
 from chaoskit.kube.times import iso
 from chaoskit.sim.apiserver import fields as field_validation
 from chaoskit.sim.apiserver import patch as patches
-from chaoskit.sim.apiserver import protobuf
+from chaoskit.sim.apiserver import protobuf, typed, wire
 from chaoskit.sim.apiserver.paths import Target
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.kinds import KindInfo
@@ -33,17 +32,39 @@ class Reply:
     warnings: tuple[str, ...] = ()
 
 
-def check_fields(target: Target, obj: Any, query: dict[str, str]) -> tuple[str, ...]:
+def check_fields(target: Target, obj: Any, query: dict[str, str],
+                 unknown: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Strict: unknown fields are a 400; Warn (the default): they come back as warnings."""
     mode = query.get("fieldValidation", "Warn")
     if mode == "Ignore":
         return ()
-    unknown = field_validation.unknown_fields(target.kind.kind, obj)
-    if not unknown:
+    found = list(unknown) if unknown is not None else field_validation.unknown_fields(target.kind.kind, obj)
+    if not found:
         return ()
     if mode == "Strict":
-        raise BadRequest(field_validation.message(target.kind.kind, target.kind.version, unknown))
-    return tuple(f'unknown field "{f}"' for f in unknown)
+        raise BadRequest(field_validation.message(target.kind.kind, target.kind.version, found))
+    return tuple(f'unknown field "{f}"' for f in found)
+
+
+def _gvk_words(target: Target, body: dict[str, Any]) -> tuple[str, str]:
+    """The kind and version the decoder saw: the body's own, defaulted from the endpoint."""
+    given_kind, given_version = body.get("kind"), body.get("apiVersion")
+    kind = given_kind if isinstance(given_kind, str) and given_kind else target.kind.kind
+    api_version = given_version if isinstance(given_version, str) else ""
+    version = api_version.rsplit("/", 1)[-1] if api_version else target.kind.version
+    return kind, version
+
+
+def decode_typed(target: Target, body: Any) -> typed.Decoded | None:
+    """Unmarshal ``body`` into the endpoint's Go type: a wrong JSON type is the decoder's 400, unknown
+    fields are dropped and listed. Kinds without a schema (none today) pass through unchanged."""
+    if not isinstance(body, dict) or not typed.served(target.kind.kind):
+        return None
+    try:
+        return typed.decode(target.kind.kind, body)
+    except wire.DecodeError as exc:
+        kind, version = _gvk_words(target, body)
+        raise BadRequest(f'{kind} in version "{version}" cannot be handled as a {target.kind.kind}: {exc}') from None
 
 
 def status_success(code: int = 200, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -56,16 +77,22 @@ def status_success(code: int = 200, details: dict[str, Any] | None = None) -> di
 
 
 def decode_body(raw: bytes, content_type: str, kind: KindInfo) -> Any:
-    if not raw:
-        raise BadRequest("the body of the request was empty")
-    if "protobuf" in content_type:
+    """The JSON document a create or update body carries, refused as the API server refuses it."""
+    media = wire.media_type(content_type)
+    if media == wire.PROTOBUF:
         return protobuf.decode(raw)
     try:
-        if "yaml" in content_type:
-            return yaml.safe_load(raw.decode())
-        return json.loads(raw)
-    except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"couldn't get version/kind; json parse error: {str(exc).splitlines()[0]}") from exc
+        if media == wire.YAML:
+            doc = wire.parse_yaml(raw)
+        else:
+            try:
+                doc = wire.parse_json(raw)
+            except wire.DecodeError as exc:
+                raise wire.DecodeError(f"couldn't get version/kind; json parse error: {exc}") from None
+        typed.interpret(doc)
+    except wire.DecodeError as exc:
+        raise wire.unrecognized(kind.kind, str(exc), raw) from None
+    return doc
 
 
 class UnsupportedMedia(BadRequest):
@@ -181,24 +208,33 @@ def _check_identity(target: Target, body: Any, name: str | None = None) -> Obj:
     return body
 
 
-def create(cluster: Cluster, target: Target, body: Any, query: dict[str, str]) -> Reply:
-    obj = _check_identity(target, body)
-    warnings = check_fields(target, obj, query)
-    created = cluster.store.create(obj, dry_run=query.get("dryRun") == "All")
+# Below this many body bytes a JSON create, update or merge patch cannot reach etcd's 1.5 MiB
+# (the server adds only defaults), so the serialized size is not measured: it costs a json.dumps.
+SIZE_CHECK_FROM = 512 * 1024
+
+
+def create(cluster: Cluster, target: Target, body: Any, query: dict[str, str], raw_size: int | None = None) -> Reply:
+    decoded = decode_typed(target, body)
+    obj = _check_identity(target, decoded.obj if decoded else body)
+    warnings = check_fields(target, obj, query, decoded.unknown if decoded else None)
+    created = cluster.store.create(obj, dry_run=query.get("dryRun") == "All",
+                                   check_size=raw_size is None or raw_size > SIZE_CHECK_FROM)
     return Reply(201, created, warnings)
 
 
-def update(cluster: Cluster, target: Target, body: Any, query: dict[str, str]) -> Reply:
+def update(cluster: Cluster, target: Target, body: Any, query: dict[str, str], raw_size: int | None = None) -> Reply:
     assert target.name is not None
-    obj = _check_identity(target, body, target.name)
     if target.subresource == "scale":
-        return _scale_update(cluster, target, obj)
-    warnings = check_fields(target, obj, query)
+        return _scale_update(cluster, target, _check_identity(target, body, target.name))
+    decoded = decode_typed(target, body)
+    obj = _check_identity(target, decoded.obj if decoded else body, target.name)
+    warnings = check_fields(target, obj, query, decoded.unknown if decoded else None)
     existing = cluster.store.try_get(target.kind.kind, target.namespace or "", target.name)
     if existing is None:
         raise not_found(target.kind.plural, target.name, target.kind.group)
     sub = target.subresource if target.subresource in ("status", "ephemeralcontainers") else None
-    return Reply(200, cluster.store.update(obj, subresource=sub, dry_run=query.get("dryRun") == "All"), warnings)
+    return Reply(200, cluster.store.update(obj, subresource=sub, dry_run=query.get("dryRun") == "All",
+                                           check_size=raw_size is None or raw_size > SIZE_CHECK_FROM), warnings)
 
 
 def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query: dict[str, str]) -> Reply:
@@ -208,9 +244,9 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
         raise UnsupportedMedia("the body of the request was in an unknown format - accepted media types include: "
                                + ", ".join(PATCH_TYPES))
     try:
-        body = yaml.safe_load(raw.decode()) if ctype.endswith("yaml") else json.loads(raw or b"null")
-    except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"error decoding patch: {str(exc).splitlines()[0]}") from exc
+        body = wire.parse_yaml(raw) if ctype.endswith("yaml") else wire.parse_json(raw or b"null")
+    except wire.DecodeError as exc:
+        raise BadRequest(f"error decoding patch: {exc}") from None
     ns = target.namespace or ""
     if target.subresource == "scale":
         live: Obj | None = scale_of(cluster, target)
@@ -226,25 +262,32 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
                              "apply patch")
         if not isinstance(body, dict):
             raise BadRequest("error decoding YAML: the applied configuration is not an object")
-        body = _check_identity(target, body, target.name)
-        check_fields(target, body, {"fieldValidation": query.get("fieldValidation", "Strict")})
-        result = patches.apply(live, body, manager, iso(cluster.now))
+        decoded = decode_typed(target, body)
+        unknown = decoded.unknown if decoded else None
+        body = _check_identity(target, decoded.obj if decoded else body, target.name)
+        check_fields(target, body, {"fieldValidation": query.get("fieldValidation", "Strict")}, unknown)
+        result = _patched(lambda: patches.apply(live, body, manager, iso(cluster.now)))
         if live is None:
-            return Reply(201, cluster.store.create(result, dry_run=query.get("dryRun") == "All"))
+            return Reply(201, cluster.store.create(result, dry_run=query.get("dryRun") == "All", check_size=True))
     elif ctype == "application/json-patch+json":
-        result = patches.json_patch(live or {}, body)
+        result = _patched(lambda: patches.json_patch(live or {}, body))
     elif ctype == "application/merge-patch+json":
         if not isinstance(body, dict):
             raise BadRequest("error decoding patch: the patch is not a JSON object")
-        result = patches.merge_patch(live, body)
+        result = _patched(lambda: patches.merge_patch(live, body))
     else:
         if not isinstance(body, dict):
             raise BadRequest("error decoding patch: json: cannot unmarshal array into Go value of type "
                              "map[string]interface {}")
-        result = patches.strategic_merge(live, body)
+        result = _patched(lambda: patches.strategic_merge(live, body))
     if not isinstance(result, dict):
         raise BadRequest("the patch produced an object that is not a map")
-    warnings = check_fields(target, result, query) if target.subresource is None else ()
+    warnings: tuple[str, ...] = ()
+    if target.subresource is None:
+        decoded = _decode_patched(target, result, live)
+        if decoded is not None:
+            result = decoded.obj
+        warnings = check_fields(target, result, query, decoded.unknown if decoded else None)
     if target.subresource == "scale":
         return _scale_update(cluster, target, result)
     assert live is not None
@@ -259,7 +302,33 @@ def patch(cluster: Cluster, target: Target, raw: bytes, content_type: str, query
     md["resourceVersion"] = live["metadata"]["resourceVersion"]
     result["kind"], result["apiVersion"] = live["kind"], live["apiVersion"]
     sub = target.subresource if target.subresource in ("status", "ephemeralcontainers") else None
-    return Reply(200, cluster.store.update(result, subresource=sub, dry_run=query.get("dryRun") == "All"), warnings)
+    # JSON patches can copy, and apply patches are YAML: only small merge patches of small objects skip the check.
+    measure = len(raw) > SIZE_CHECK_FROM or ctype in ("application/json-patch+json", "application/apply-patch+yaml") \
+        or cluster.store.size_of(target.kind.kind, ns, target.name) > SIZE_CHECK_FROM
+    return Reply(200, cluster.store.update(result, subresource=sub, dry_run=query.get("dryRun") == "All",
+                                           check_size=measure), warnings)
+
+
+def _patched(apply: Callable[[], Any]) -> Any:
+    """Apply a patch; one nested deeper than Python's stack allows is refused, not a 500."""
+    try:
+        return apply()
+    except RecursionError:
+        raise BadRequest("error decoding patch: nesting is deeper than the chaoskit simulator applies") from None
+
+
+def _decode_patched(target: Target, result: dict[str, Any], live: Obj | None) -> typed.Decoded | None:
+    """The patched document decoded into the kind: a wrong type is the patch handler's 422
+    (``"" is invalid: patch: Invalid value: "<patched JSON>": <decoder error>``)."""
+    if not typed.served(target.kind.kind):
+        return None
+    try:
+        return typed.decode(target.kind.kind, result, live)
+    except wire.DecodeError as exc:
+        shown = json.dumps(json.dumps(result, separators=(",", ":")))
+        cause = f"Invalid value: {shown}: {exc}"
+        raise Invalid(f' "" is invalid: patch: {cause}',
+                      {"causes": [{"reason": "FieldValueInvalid", "message": cause, "field": "patch"}]}) from None
 
 
 def delete(cluster: Cluster, target: Target, raw: bytes, query: dict[str, str]) -> Reply:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import ssl
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,10 @@ from chaoskit.kube.status import (
     status_response,
 )
 from chaoskit.kube.times import iso_micro
-from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources
+from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources, wire
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
 from chaoskit.sim.cluster import Cluster
+from chaoskit.sim.guard import LOG
 from chaoskit.sim.printing import TABLES, table
 from chaoskit.sim.runner import Runner
 from chaoskit.sim.store import Watcher
@@ -50,6 +52,9 @@ UNSUPPORTED_STREAMS = {
     "resize": "in-place pod resize is not available on the chaoskit simulator; change the Deployment instead",
 }
 BOOKMARK_ANNOTATION = "k8s.io/initial-events-end"
+LINGER = 1.0  # seconds an unread request body is drained after the answer before the connection closes
+WRITE_GRACE = 5.0  # seconds past a watch's timeout a blocked write may still finish
+REQUEST_SETTLE_BUDGET = 0.5  # wall seconds of controller work a write waits for before it is answered
 ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
@@ -64,7 +69,36 @@ class Audit:
     name: str = ""
 
 
+class Timeout(StatusError):
+    """The request-timeout filter's 504 (``--request-timeout`` 1m0s): here, a body that stopped arriving."""
+
+    code = 504
+    reason = "Timeout"
+
+    def __init__(self) -> None:
+        super().__init__("Timeout: request did not complete within requested timeout - context deadline exceeded",
+                         {})
+
+
+class Aborts:
+    """Clients that hang up mid-request: the first is logged, later ones only counted, so a client
+    aborting thousands of requests cannot flood ``chaoskit sim serve``'s stderr."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def note(self, request: web.Request) -> web.Response:
+        self.count += 1
+        if self.count == 1:
+            LOG.warning("a client closed its connection mid-request (%s %s); further aborted connections are "
+                        "counted, not logged", request.method, request.rel_url.path)
+        return web.Response(status=CLIENT_CLOSED)
+
+
+CLIENT_CLOSED = 499  # what the audit log records for a request its client abandoned
+ABORTS = Aborts()
 AUDIT = web.RequestKey("audit", Audit)
+BODY = web.RequestKey("body", bytes)
 CANONICAL = web.RequestKey("canonical", Canonical)
 USER = web.RequestKey("user", str)
 
@@ -83,6 +117,12 @@ class ApiServer:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     address: str = "127.0.0.1:6443"
     control: dict[str, Callable[[str, Any], Any]] = field(default_factory=dict)
+    # kube-apiserver's http.Server ReadHeaderTimeout (32 s): a connection that has not sent a
+    # complete request head by then is closed. aiohttp's keep-alive timer is the one that covers
+    # a half-sent head, so idle keep-alive connections are closed after the same time.
+    header_timeout: float = 32.0
+    # The request-timeout filter's 60 s: a body still not complete by then is answered 504.
+    body_timeout: float = 60.0
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.cluster.loop, self.speed)
@@ -90,7 +130,9 @@ class ApiServer:
     # ------------------------------------------------------------------ app
 
     def app(self) -> web.Application:
-        application = web.Application(middlewares=[self.middleware], client_max_size=16 * 2**20)
+        application = web.Application(middlewares=[self.middleware], client_max_size=wire.MAX_BODY,
+                                      handler_args={"keepalive_timeout": self.header_timeout,
+                                                    "lingering_time": LINGER})
         application.router.add_route("*", "/{tail:.*}", self.dispatch)
         return application
 
@@ -110,7 +152,9 @@ class ApiServer:
             response = await handler(request)
         except StatusError as err:
             response = status_response(err)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
+            response = ABORTS.note(request)  # logged once; aiohttp would print a traceback per connection
+        except asyncio.CancelledError:
             raise
         except web.HTTPException:
             raise
@@ -178,7 +222,7 @@ class ApiServer:
         method = request.method
         accept = request.headers.get("Accept", "")
         content_type = request.headers.get("Content-Type", "")
-        raw = await request.read()
+        raw = await self.read_body(request)
         if "protobuf" in content_type and method in ("PUT", "PATCH"):
             raise resources.UnsupportedMedia("the chaoskit simulator accepts protobuf bodies only for create "
                                              "(kubectl create <kind>); send JSON for updates and patches")
@@ -208,6 +252,7 @@ class ApiServer:
             if method != "GET" or watching:
                 raise MethodNotAllowed()
             return json_response(metrics.answer(self.cluster, target, query))
+        self.cluster.store.warnings.clear()
         if method == "GET":
             if target.name is None:
                 audit.verb = "watch" if watching else "list"
@@ -233,13 +278,13 @@ class ApiServer:
             elif target.name is not None:
                 raise MethodNotAllowed()
             else:
-                reply = resources.create(self.cluster, target, body, query)
+                reply = resources.create(self.cluster, target, body, query, _json_size(raw, content_type))
         elif method == "PUT":
             audit.verb = "update"
             if target.name is None:
                 raise MethodNotAllowed()
             reply = resources.update(self.cluster, target, resources.decode_body(raw, content_type, target.kind),
-                                     query)
+                                     query, _json_size(raw, content_type))
         elif method == "PATCH":
             audit.verb = "patch"
             if target.name is None:
@@ -251,13 +296,16 @@ class ApiServer:
                 resources.delete_collection(self.cluster, target, raw, query)
         else:
             raise MethodNotAllowed()
+        admitted = list(self.cluster.store.warnings)  # admission's, before controllers write on their own
         if method != "GET":
-            self.cluster.settle()
+            self.settle()
+        self.cluster.store.warnings.clear()
         response = json_response(reply.body, reply.code)
-        if target.kind.kind == "Endpoints":
-            response.headers.add("Warning", f'299 - "{ENDPOINTS_DEPRECATED}"')
-        for warning in reply.warnings:
-            response.headers.add("Warning", f'299 - "{warning}"')
+        for warning in ((ENDPOINTS_DEPRECATED,) if target.kind.kind == "Endpoints" else ()) + \
+                (*reply.warnings, *admitted):
+            header = warning_header(warning)
+            if header is not None:
+                response.headers.add("Warning", header)
         return response
 
     # ------------------------------------------------------------------ streams
@@ -301,24 +349,37 @@ class ApiServer:
                                      "annotations": {BOOKMARK_ANNOTATION: "true"}}}})
             timeout = float(query["timeoutSeconds"]) if query.get("timeoutSeconds", "").isdigit() else 1800.0
             deadline = time.monotonic() + timeout
-            while not self.stop_event.is_set():
-                while watcher.queue:
-                    ev = watcher.queue.popleft()
-                    sent_header = await self._send_event(response, ev.type, kind, ev.obj, as_table, sent_header,
-                                                         query)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                wake.clear()
-                if watcher.queue:
-                    continue
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=min(remaining, 1.0))
-                except TimeoutError:
-                    if request.transport is None or request.transport.is_closing():
+            # A client that stops reading blocks a write; at the watch's deadline the connection is cut.
+            async with asyncio.timeout(timeout + WRITE_GRACE):
+                while not self.stop_event.is_set():
+                    while (ev := watcher.pop()) is not None:
+                        if as_table:
+                            sent_header = await self._send_event(response, ev.type, kind, ev.obj, as_table,
+                                                                 sent_header, query)
+                            continue
+                        if ev.wire is None:
+                            ev.wire = json.dumps({"type": ev.type, "object": ev.obj},
+                                                 separators=(",", ":")).encode() + b"\n"
+                        await response.write(ev.wire)
+                    if watcher.terminated:
+                        break  # fell behind: the stream ends, as the cacher's forget() ends it
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
                         break
+                    wake.clear()
+                    if watcher.pending:
+                        continue
+                    try:
+                        await asyncio.wait_for(wake.wait(), timeout=min(remaining, 1.0))
+                    except TimeoutError:
+                        if request.transport is None or request.transport.is_closing():
+                            break
         except (ConnectionResetError, ConnectionError):
             return response  # the client went away mid-stream: stop sending (finally closes the watch)
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()
+            return response
         finally:
             if watcher is not None:
                 watcher.close()
@@ -415,10 +476,63 @@ class ApiServer:
             return web.json_response({"node": name, "running": running})
         raise NotFound(NOT_FOUND)
 
+    # ------------------------------------------------------------------ bodies
+
+    async def read_body(self, request: web.Request) -> bytes:
+        """The request body, at most 3 MiB (413 beyond, as limitedReadBody answers) and within
+        ``body_timeout`` (504 after it, and the connection is closed)."""
+        if BODY in request:
+            return request[BODY]
+        if not request.body_exists:
+            request[BODY] = b""
+            return b""
+        if request.content_length is not None and request.content_length > wire.MAX_BODY:
+            raise wire.too_large()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                while True:
+                    chunk = await request.content.readany()
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > wire.MAX_BODY:
+                        raise wire.too_large()
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise Timeout() from None  # answered, then the unread body lingers at most LINGER s
+        request[BODY] = body = b"".join(chunks)
+        return body
+
     # ------------------------------------------------------------------ lifecycle
+
+    def settle(self) -> None:
+        """Let the controllers react to a write before answering, within a wall-clock budget: a
+        normal write's effects are visible in the answer, a 20 000-pod scale-up finishes in
+        the engine's later ticks instead of holding this request (and every other) for seconds."""
+        loop = self.cluster.loop
+        loop.deadline = time.perf_counter() + REQUEST_SETTLE_BUDGET
+        try:
+            self.cluster.settle()
+        finally:
+            loop.deadline = None
 
     async def run_engine(self) -> None:
         await self.runner.run(self.stop_event)
+
+
+def _json_size(raw: bytes, content_type: str) -> int | None:
+    """The body's size when it bounds the stored object's (JSON); None for YAML, whose aliases can grow it."""
+    return None if "yaml" in content_type.lower() else len(raw)
+
+
+def warning_header(text: str) -> str | None:
+    """net.NewWarningHeader: code 299, agent "-", the text quoted with backslash and quote escaped;
+    a text with control characters is not a valid warning and is dropped, as the recorder drops it."""
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        return None
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def ssl_context(cert_file: Path, key_file: Path, client_ca: Path | None = None) -> ssl.SSLContext:
@@ -444,5 +558,5 @@ def cert_user(request: web.Request) -> str:
 
 
 async def _grace(request: web.Request) -> int | None:
-    """The grace period a DELETE asked for, for the audit log."""
-    return grace_period(await request.read(), request.query.get("gracePeriodSeconds"))
+    """The grace period a DELETE asked for, for the audit log (from the body the handler read)."""
+    return grace_period(request.get(BODY, b""), request.query.get("gracePeriodSeconds"))

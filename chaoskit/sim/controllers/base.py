@@ -7,9 +7,11 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaoskit.kube.status import StatusError
 from chaoskit.kube.times import iso
 from chaoskit.sim.clock import Loop, Timer
 from chaoskit.sim.events import Recorder
+from chaoskit.sim.guard import ONCE, RateLimiter, Retry
 from chaoskit.sim.ids import Ids
 from chaoskit.sim.objects import Obj
 from chaoskit.sim.store import Store
@@ -49,7 +51,9 @@ class Controller(ABC):
     """A reconcile loop: ``on_change`` queues keys; ``reconcile`` handles one key.
 
     The queue is an insertion-ordered dict, so a key queued twice is handled once and the
-    order is deterministic.
+    order is deterministic. A reconcile that raises is isolated as client-go's rate-limited
+    queue isolates it: logged once, retried after 5 ms doubling to 1000 s, forgotten on success
+    (:mod:`chaoskit.sim.guard`); the other keys and controllers go on.
     """
 
     name = "controller"
@@ -58,6 +62,7 @@ class Controller(ABC):
         self.ctx = ctx
         self.queue: dict[Hashable, None] = {}
         self._timers: dict[Hashable, Timer] = {}
+        self.limiter = RateLimiter()
 
     @property
     def store(self) -> Store:
@@ -94,9 +99,34 @@ class Controller(ABC):
         while self.queue and done < budget:
             key = next(iter(self.queue))
             del self.queue[key]
-            self.reconcile(key)
             done += 1
+            try:
+                self.reconcile(key)
+            except Retry:
+                self.enqueue_later(self.limiter.when(key), key)
+            except Exception as exc:  # one bad object must not stop the engine
+                self.failed(key, exc)
+            else:
+                if self.limiter.failures:
+                    self.limiter.forget(key)
         return done
+
+    def failed(self, key: Hashable, exc: Exception) -> None:
+        """AddRateLimited: log the first failure of this kind and retry ``key`` after the back-off."""
+        ONCE.error(self.name, key, exc)
+        self.enqueue_later(self.limiter.when(key), key)
+
+    def create_pod(self, owner: Obj, pod: Obj) -> Obj:
+        """Create a pod for ``owner``, as the controllers' PodControl does: a refusal (Pod Security,
+        a full namespace) becomes a ``FailedCreate`` warning event on the owner ("Error creating:
+        ...") and the owner's key is retried with back-off."""
+        try:
+            created = self.store.create(pod, owned=True)
+        except StatusError as err:
+            self.event(owner, "Warning", "FailedCreate", f"Error creating: {err.message}")
+            raise Retry() from err
+        self.event(owner, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        return created
 
     def event(self, obj: Obj, etype: str, reason: str, message: str) -> None:
         self.ctx.recorder.event(obj, etype, reason, message, self.name)

@@ -89,8 +89,7 @@ class DaemonSetController(Controller):
                 tolerations.append(dict(tol))
         spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}}}
-        pod = self.store.create(pod_from_template(ds, template, f"{ds['metadata']['name']}-"))
-        self.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+        self.create_pod(ds, pod_from_template(ds, template, f"{ds['metadata']['name']}-"))
 
     def _status(self, ds: Obj, eligible: set[str]) -> None:
         uid = ds["metadata"]["uid"]

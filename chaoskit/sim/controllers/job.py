@@ -99,9 +99,7 @@ class JobController(Controller):
                                    (job["metadata"]["namespace"], job["metadata"]["name"]))
                 return active
         for _ in range(want):
-            pod = self.store.create(pod_from_template(job, spec["template"], f"{job['metadata']['name']}-"))
-            self.event(job, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
-            active.append(pod)
+            active.append(self.create_pod(job, pod_from_template(job, spec["template"], f"{job['metadata']['name']}-")))
         return active
 
     def _condition(self, status: dict[str, Any], ctype: str, reason: tuple[str, str]) -> None:

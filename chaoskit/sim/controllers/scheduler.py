@@ -228,13 +228,15 @@ class Scheduler(Controller):
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         self.unschedulable.add(key)
         self.enqueue_later(self.ctx.timings.unschedulable_flush, key)
-        new = clone(pod)
-        set_condition(new.setdefault("status", {}), {
+        # Only the status is written (the status subresource), so only it is copied: a pod's
+        # spec can be large and thousands of pods fail at once on a full cluster.
+        status = clone(pod.get("status") or {})
+        set_condition(status, {
             "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
         }, self.ctx.now_iso(), probe_times=True)
-        new["status"].setdefault("phase", "Pending")
-        if new != pod:
-            self.store.update_status(new)
+        status.setdefault("phase", "Pending")
+        if status != pod.get("status"):
+            self.store.update_status({**pod, "status": status})
         self.event(pod, "Warning", "FailedScheduling", message)
 
     def _bind(self, pod: Obj, node: str) -> None:
