@@ -1,0 +1,126 @@
+"""The audit proxy's judgement of one trainee request, before anything reaches the cluster.
+
+After its headers passed :func:`chaoskit.kube.authz.header_refusal` (``Impersonate-*`` and
+``X-Remote-*`` are refused outright, never dropped silently, so ``kubectl --as`` fails loudly
+instead of running as the facilitator), the request is authorised by
+:func:`chaoskit.kube.authz.authorize` against what the cluster says now (:class:`Neighbourhood`);
+a guarded write (pods and pod templates, RBAC, the session's namespace) is asked of the cluster
+with ``dryRun=All`` and its result reviewed by :func:`chaoskit.kube.admit.review`.
+
+**Why a short-lived cache, re-read on surprise.** Other sessions' namespaces and the control-plane
+nodes are read from the cluster (a namespace list and a labelled node list) and kept for
+:data:`TTL` seconds. A request into a namespace the cache has never seen re-reads at once (at most
+every :data:`MIN_GAP`), so a session that starts after the last read is known before the trainee
+can touch its namespace; a list across namespaces may see the cluster as it was up to :data:`TTL`
+ago. A watch would be fresher but needs a long-lived stream per proxy and its reconnection logic;
+two small GETs every two seconds, only while the trainee is active, are simpler to trust.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chaoskit.kube.admit import guarded, needs_current, ref_not_found, review, role_ref
+from chaoskit.kube.authz import Facts, Policy, facts_from
+from chaoskit.kube.requestinfo import RequestInfo
+from chaoskit.kube.status import ServiceUnavailable, StatusError
+
+TTL = 2.0
+MIN_GAP = 0.25
+NAMESPACES_PATH = "/api/v1/namespaces"
+CONTROL_PLANE_PATH = "/api/v1/nodes?labelSelector=node-role.kubernetes.io%2Fcontrol-plane"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An upstream answer read whole (small: lists for the cache, dry runs, a role)."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+Fetch = Callable[[str, str, bytes, dict[str, str]], Awaitable[Reply]]
+
+
+class Neighbourhood:
+    """:class:`Facts` about the cluster, cached briefly (see the module docstring)."""
+
+    def __init__(self, policy: Policy, fetch: Fetch, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self.fetch = fetch
+        self.clock = clock
+        self.facts = Facts()
+        self.known: frozenset[str] = frozenset()
+        self.read_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def current(self, namespace: str = "") -> Facts:
+        age = self.clock() - self.read_at
+        if age > TTL or (namespace and namespace not in self.known and age > MIN_GAP):
+            await self.refresh()
+        return self.facts
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            if self.clock() - self.read_at <= MIN_GAP:
+                return  # read while this request waited for the lock
+            namespaces = await self._items(NAMESPACES_PATH)
+            control = await self._items(CONTROL_PLANE_PATH)
+            self.facts = facts_from(self.policy, namespaces, (str(n["metadata"]["name"]) for n in control))
+            self.known = frozenset(str(n["metadata"]["name"]) for n in namespaces)
+            self.read_at = self.clock()
+
+    async def _items(self, path: str) -> list[dict[str, Any]]:
+        reply = await self.fetch("GET", path, b"", {})
+        if reply.status != 200:
+            raise ServiceUnavailable(f"the audit proxy cannot read {path} from the cluster (HTTP {reply.status})")
+        items = json.loads(reply.body).get("items") or []
+        return [i for i in items if isinstance(i, dict) and isinstance(i.get("metadata"), dict)]
+
+
+class Admission:
+    """Guarded writes, judged on the object the cluster says they would make (``dryRun=All``),
+    one at a time per object so two writes cannot each pass a check their sum would fail."""
+
+    def __init__(self, policy: Policy, fetch: Fetch) -> None:
+        self.policy = policy
+        self.fetch = fetch
+        self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = {}
+
+    def lock(self, info: RequestInfo) -> asyncio.Lock:
+        return self._locks.setdefault((info.group, info.resource, info.namespace, info.name), asyncio.Lock())
+
+    async def judge(self, info: RequestInfo, method: str, target: str, body: bytes, content_type: str,
+                    facts: Facts) -> StatusError | Reply | None:
+        """None: forward it. A Reply: the dry run's own failure, which is the answer. A
+        StatusError: the refusal."""
+        if not guarded(info):
+            return None
+        old = None
+        if needs_current(info):
+            current = await self.fetch("GET", f"/api/v1/namespaces/{info.name}", b"", {})
+            if current.status == 200:
+                old = json.loads(current.body)
+        separator = "&" if "?" in target else "?"
+        headers = {"Content-Type": content_type} if content_type else {}
+        dry = await self.fetch(method, f"{target}{separator}dryRun=All", body, headers)
+        if dry.status >= 400:
+            return dry
+        try:
+            new = json.loads(dry.body)
+        except ValueError:
+            return ServiceUnavailable("the cluster answered the dry run with something that is not JSON")
+        referenced = None
+        if info.resource == "rolebindings":
+            kind, path, _ = role_ref(new)
+            found = await self.fetch("GET", path, b"", {}) if kind else None
+            if found is None or found.status != 200:
+                return ref_not_found(info, new)
+            referenced = json.loads(found.body)
+        return review(info, self.policy, facts, new if isinstance(new, dict) else {}, old, referenced)
