@@ -15,7 +15,7 @@ from kube import start_server
 
 from chaoskit.cluster import connect
 from chaoskit.cluster.proxy import AuditProxy, Upstream
-from chaoskit.cluster.scope import Scope
+from chaoskit.kube.authz import Policy
 
 ROUNDS = 30
 NS = "bench"
@@ -38,7 +38,7 @@ def main() -> None:
             for args in (("create", "namespace", NS), ("-n", NS, "create", "deployment", "web", "--image=nginx:1.27",
                                                       "--replicas=3"), ("-n", NS, "rollout", "status", "deploy/web")):
                 assert server.run("--kubeconfig", str(admin), *args).ok
-            proxy = AuditProxy(Upstream(str(admin), "chaoskit"), Path(tmp) / "proxy", Scope(frozenset({NS})),
+            proxy = AuditProxy(Upstream(str(admin), "chaoskit"), Path(tmp) / "proxy", Policy(frozenset({NS})),
                                time.time)
             through = proxy.kubeconfig(Path(tmp) / "trainee.kubeconfig", NS)
             pod = server.run("--kubeconfig", str(admin), "-n", NS, "get", "pods", "-o",

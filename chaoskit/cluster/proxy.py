@@ -45,6 +45,7 @@ from chaoskit.kube.audit import AuditLog, AuditRecord, grace_period, wall_iso
 from chaoskit.kube.authz import Policy, authorize, forbidden, header_refusal
 from chaoskit.kube.identity import TRAINEE
 from chaoskit.kube.requestinfo import Canonical, RequestInfo, canonical, request_info
+from chaoskit.kube.reviews import answer, is_self_review
 from chaoskit.kube.status import (
     BadRequest,
     RequestEntityTooLarge,
@@ -220,6 +221,9 @@ class AuditProxy:
                 body = request[BODY] = await _read_body(request)
             except RequestEntityTooLarge as err:
                 return _closing(status_response(err))
+            if is_self_review(info):   # answered for the trainee, not forwarded to answer for the facilitator
+                return web.json_response(answer(info, self.policy, facts, body,
+                                                request.headers.get("Content-Type", "")), status=201)
             if not guarded(info):
                 return await self.forward(request, req, body)
             async with self.admission.lock(info):

@@ -167,7 +167,12 @@ CLUSTER_READER: tuple[Rule, ...] = (   # chaoskit's own: what describe, get node
     rule(READ, "node.k8s.io", "runtimeclasses"),
     rule(READ, "apiextensions.k8s.io", "customresourcedefinitions"),
     rule(READ, "metrics.k8s.io", "nodes"),
+    rule(READ, "resource.k8s.io", "resourceslices", "deviceclasses"),
 )
+NODE_LEASES: tuple[Rule, ...] = (   # chaoskit's own: describe node shows the kubelet's heartbeat lease
+    rule(READ, "coordination.k8s.io", "leases"),
+)
+NODE_LEASE_NAMESPACE = "kube-node-lease"
 NODE_WRITER: tuple[Rule, ...] = (rule(("patch", "update"), "", "nodes"),)
 
 
@@ -234,6 +239,8 @@ def held(policy: Policy, facts: Facts, namespace: str) -> tuple[Rule, ...]:
         return SESSION_ROLE + cluster
     if namespace in facts.others:
         return ()
+    if namespace == NODE_LEASE_NAMESPACE:
+        return ELSEWHERE_ROLE + NODE_LEASES + cluster
     return ELSEWHERE_ROLE + cluster
 
 
