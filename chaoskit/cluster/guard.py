@@ -25,8 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chaoskit.kube.admit import guarded, needs_current, ref_not_found, review, role_ref
-from chaoskit.kube.authz import Facts, Policy, facts_from
+from chaoskit.kube.admit import decode, guarded, needs_current, ref_not_found, review, role_ref
+from chaoskit.kube.authz import CLUSTER_ROLES, Facts, Policy, Rule, facts_from, rules_of
 from chaoskit.kube.requestinfo import RequestInfo
 from chaoskit.kube.status import ServiceUnavailable, StatusError
 
@@ -99,7 +99,9 @@ class Admission:
     async def judge(self, info: RequestInfo, method: str, target: str, body: bytes, content_type: str,
                     facts: Facts) -> StatusError | Reply | None:
         """None: forward it. A Reply: the dry run's own failure, which is the answer. A
-        StatusError: the refusal."""
+        StatusError: the refusal. A body this proxy can read is reviewed first as sent (a
+        refusal needs no round trip, and kinds the cluster does not serve are still judged),
+        then always as the cluster's dry run reads it."""
         if not guarded(info):
             return None
         old = None
@@ -107,6 +109,9 @@ class Admission:
             current = await self.fetch("GET", f"/api/v1/namespaces/{info.name}", b"", {})
             if current.status == 200:
                 old = json.loads(current.body)
+        sent = decode(body, content_type) if method in ("POST", "PUT") else None
+        if sent is not None and (refused := await self._review(info, facts, sent, old)) is not None:
+            return refused
         separator = "&" if "?" in target else "?"
         headers = {"Content-Type": content_type} if content_type else {}
         dry = await self.fetch(method, f"{target}{separator}dryRun=All", body, headers)
@@ -116,11 +121,20 @@ class Admission:
             new = json.loads(dry.body)
         except ValueError:
             return ServiceUnavailable("the cluster answered the dry run with something that is not JSON")
-        referenced = None
+        return await self._review(info, facts, new if isinstance(new, dict) else {}, old)
+
+    async def _review(self, info: RequestInfo, facts: Facts, new: dict[str, Any],
+                      old: dict[str, Any] | None) -> StatusError | None:
+        referenced: tuple[Rule, ...] = ()
         if info.resource == "rolebindings":
-            kind, path, _ = role_ref(new)
-            found = await self.fetch("GET", path, b"", {}) if kind else None
-            if found is None or found.status != 200:
+            kind, path, name = role_ref(info, new)
+            if not kind:
+                return None   # no role named: the cluster's validation refuses it
+            found = await self.fetch("GET", path, b"", {})
+            if found.status == 200:
+                referenced = rules_of(json.loads(found.body))
+            elif found.status == 404 and kind == "ClusterRole" and name in CLUSTER_ROLES:
+                referenced = CLUSTER_ROLES[name]   # a cluster without RBAC's API (the simulator): the defaults
+            else:
                 return ref_not_found(info, new)
-            referenced = json.loads(found.body)
-        return review(info, self.policy, facts, new if isinstance(new, dict) else {}, old, referenced)
+        return review(info, self.policy, facts, new, old, referenced)

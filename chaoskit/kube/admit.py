@@ -24,7 +24,11 @@ every default is read exactly as the cluster reads it, as ``kubectl diff`` does.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
+
+import yaml
 
 from chaoskit.kube.authz import (
     CONTROL_PLANE_LABEL,
@@ -32,6 +36,7 @@ from chaoskit.kube.authz import (
     RBAC_GROUP,
     Facts,
     Policy,
+    Rule,
     escalation,
     new_forbidden,
     rules_of,
@@ -73,24 +78,35 @@ def needs_current(info: RequestInfo) -> bool:
     return (info.group, info.resource) == NAMESPACES and info.verb != "create"
 
 
-def role_ref(new: Obj) -> tuple[str, str, str]:
+def role_ref(info: RequestInfo, new: Obj) -> tuple[str, str, str]:
     """(kind, path, name) of the role a RoleBinding refers to; kind '' when it names none."""
     ref = new.get("roleRef")
     ref = ref if isinstance(ref, dict) else {}
     kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
-    namespace = (new.get("metadata") or {}).get("namespace", "")
     if kind == "ClusterRole" and name:
         return kind, f"/apis/{RBAC_GROUP}/v1/clusterroles/{name}", name
-    if kind == "Role" and name and namespace:
-        return kind, f"/apis/{RBAC_GROUP}/v1/namespaces/{namespace}/roles/{name}", name
+    if kind == "Role" and name and info.namespace:
+        return kind, f"/apis/{RBAC_GROUP}/v1/namespaces/{info.namespace}/roles/{name}", name
     return "", "", name
 
 
 def ref_not_found(info: RequestInfo, new: Obj) -> Forbidden:
     """The refusal of a binding to a role that does not exist (``GetRoleReferenceRules`` failed)."""
-    kind, _, name = role_ref(new)
+    kind, _, name = role_ref(info, new)
     plural = "clusterroles" if kind == "ClusterRole" else "roles"
     return new_forbidden(info.resource, info.group, _name(info, new), f'{plural}.{RBAC_GROUP} "{name}" not found')
+
+
+def decode(body: bytes, content_type: str) -> Obj | None:
+    """A create or update body read here (JSON or YAML), None when only the cluster can read it
+    (protobuf) or it is no object."""
+    if "protobuf" in content_type or not body:
+        return None
+    try:
+        doc = yaml.safe_load(body.decode()) if "yaml" in content_type else json.loads(body)
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def _name(info: RequestInfo, new: Obj) -> str:
@@ -146,9 +162,10 @@ def namespace_change(old: Obj | None, new: Obj) -> str:
 
 
 def review(info: RequestInfo, policy: Policy, facts: Facts, new: Obj, old: Obj | None = None,
-           referenced: Obj | None = None) -> Forbidden | None:
-    """The refusal of a guarded write whose result ``new`` (the dry run's answer) crosses a line;
-    ``old`` is the namespace before the write, ``referenced`` the role a RoleBinding names."""
+           referenced: Sequence[Rule] = ()) -> Forbidden | None:
+    """The refusal of a guarded write whose result ``new`` (the dry run's answer, or the body
+    itself) crosses a line; ``old`` is the namespace before the write, ``referenced`` the rules of
+    the role a RoleBinding names."""
     key = (info.group, info.resource)
     name = _name(info, new)
     if key in POD_SPECS:
@@ -162,6 +179,6 @@ def review(info: RequestInfo, policy: Policy, facts: Facts, new: Obj, old: Obj |
         why = escalation(policy, facts, info.namespace, rules_of(new))
         return new_forbidden(info.resource, info.group, name, why) if why else None
     if key == (RBAC_GROUP, "rolebindings"):
-        why = escalation(policy, facts, info.namespace, rules_of(referenced or {}))
+        why = escalation(policy, facts, info.namespace, referenced)
         return new_forbidden(info.resource, info.group, name, why) if why else None
     return None
