@@ -80,7 +80,7 @@ class Neighbourhood:
         reply = await self.fetch("GET", path, b"", {})
         if reply.status != 200:
             raise ServiceUnavailable(f"the audit proxy cannot read {path} from the cluster (HTTP {reply.status})")
-        items = json.loads(reply.body).get("items") or []
+        items = _json(reply).get("items") or []
         return [i for i in items if isinstance(i, dict) and isinstance(i.get("metadata"), dict)]
 
 
@@ -108,7 +108,7 @@ class Admission:
         if needs_current(info):
             current = await self.fetch("GET", f"/api/v1/namespaces/{info.name}", b"", {})
             if current.status == 200:
-                old = json.loads(current.body)
+                old = _json(current)
         sent = decode(body, content_type) if method in ("POST", "PUT") else None
         if sent is not None and (refused := await self._review(info, facts, sent, old)) is not None:
             return refused
@@ -117,11 +117,7 @@ class Admission:
         dry = await self.fetch(method, f"{target}{separator}dryRun=All", body, headers)
         if dry.status >= 400:
             return dry
-        try:
-            new = json.loads(dry.body)
-        except ValueError:
-            return ServiceUnavailable("the cluster answered the dry run with something that is not JSON")
-        return await self._review(info, facts, new if isinstance(new, dict) else {}, old)
+        return await self._review(info, facts, _json(dry), old)
 
     async def _review(self, info: RequestInfo, facts: Facts, new: dict[str, Any],
                       old: dict[str, Any] | None) -> StatusError | None:
@@ -132,9 +128,21 @@ class Admission:
                 return None   # no role named: the cluster's validation refuses it
             found = await self.fetch("GET", path, b"", {})
             if found.status == 200:
-                referenced = rules_of(json.loads(found.body))
+                referenced = rules_of(_json(found))
             elif found.status == 404 and kind == "ClusterRole" and name in CLUSTER_ROLES:
                 referenced = CLUSTER_ROLES[name]   # a cluster without RBAC's API (the simulator): the defaults
             else:
                 return ref_not_found(info, new)
         return review(info, self.policy, facts, new, old, referenced)
+
+
+def _json(reply: Reply) -> dict[str, Any]:
+    """An upstream object; an answer that is none is the cluster failing, not the trainee."""
+    try:
+        doc = json.loads(reply.body)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise ServiceUnavailable(f"the cluster answered the audit proxy with something that is not a JSON object "
+                                 f"(HTTP {reply.status}, {reply.content_type})")
+    return doc
