@@ -482,9 +482,13 @@ def test_two_sessions_share_a_cluster_without_touching_each_other(served: SimSer
     other = b.info["namespace"]
     refused = a.kubectl(f"kubectl -n {other} scale deploy checkout --replicas=0")
     assert refused.returncode == 1
-    assert (f'deployments.apps "checkout" is forbidden: User "trainee" cannot patch resource "deployments/scale" '
+    # the other session's namespace is not even readable: kubectl's first GET is refused
+    assert (f'deployments.apps "checkout" is forbidden: User "trainee" cannot get resource "deployments" '
             f'in API group "apps" in the namespace "{other}": namespace "{other}" belongs to another chaoskit '
             "session" in refused.stderr)
+    raw = a.kubectl(f"kubectl -n {other} patch deploy checkout --subresource=scale --type=merge "
+                    "-p '{\"spec\":{\"replicas\":0}}'")
+    assert raw.returncode == 1 and 'cannot get resource "deployments/scale"' in raw.stderr
     node = ck(home, "start", "node-taint", *kube_args(served))
     assert node.returncode == 1 and "refusing node-level faults: another session is active" in node.stderr
     a.until_pods_show("CrashLoopBackOff")
