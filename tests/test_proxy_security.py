@@ -8,6 +8,7 @@ goes through."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -24,9 +25,12 @@ import pytest
 from kube import SimServer, start_server
 
 from chaoskit.cluster import Kube, connect
+from chaoskit.cluster.guard import MIN_GAP, TTL, Admission, Neighbourhood, Reply
 from chaoskit.cluster.proxy import AuditProxy, Upstream
 from chaoskit.errors import NotFoundError
-from chaoskit.kube.authz import Policy
+from chaoskit.kube.authz import Facts, Policy
+from chaoskit.kube.requestinfo import canonical, request_info
+from chaoskit.kube.status import Forbidden, ServiceUnavailable
 
 SESSION = "chaoskit-oom-killed-a1b2"
 OTHER = "chaoskit-bad-image-c3d4"
@@ -536,3 +540,103 @@ def test_a_trainees_ordinary_work_goes_through_with_kubectl(door: Door) -> None:
             ("create", "selfsubjectaccessreviews", "", 201)} <= seen
     assert all(r["user"] == "trainee" for r in lines if r["code"] != 401)
     assert os.environ.get("KUBECONFIG") != str(door.tmp)   # the test never leaned on the caller's cluster
+
+
+# ---------------------------------------------------------------------------- the guard's logic, without a cluster
+
+
+class FakeCluster:
+    """Answers the guard's reads from a dict of path -> (status, object); records what was asked."""
+
+    def __init__(self, answers: dict[str, tuple[int, Any]]) -> None:
+        self.answers = answers
+        self.asked: list[tuple[str, str]] = []
+
+    async def fetch(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        self.asked.append((method, path))
+        key = next((k for k in self.answers if path.startswith(k)), "")
+        status, obj = self.answers.get(key, (404, {"kind": "Status", "code": 404}))
+        return Reply(status, "application/json", json.dumps(obj).encode())
+
+
+def namespaces(*names: str) -> dict[str, Any]:
+    return {"items": [session_namespace(n, n) if n.startswith("chaoskit-") else {"metadata": {"name": n}}
+                      for n in names]}
+
+
+def test_the_neighbourhood_rereads_after_its_ttl_and_on_an_unknown_namespace() -> None:
+    cluster = FakeCluster({"/api/v1/namespaces": (200, namespaces(SESSION, "default")),
+                           "/api/v1/nodes": (200, {"items": [{"metadata": {"name": "cp"}}]})})
+    now = [1000.0]
+    hood = Neighbourhood(Policy(frozenset({SESSION})), cluster.fetch, clock=lambda: now[0])
+
+    def current(namespace: str = "") -> Any:
+        return asyncio.run(hood.current(namespace))
+
+    assert current(SESSION).others == frozenset() and len(cluster.asked) == 2
+    cluster.answers["/api/v1/namespaces"] = (200, namespaces(SESSION, "default", OTHER))
+    assert current("default").others == frozenset() and len(cluster.asked) == 2   # fresh enough, known
+    assert current(OTHER).others == frozenset() and len(cluster.asked) == 2       # unknown, but just read
+    now[0] += MIN_GAP + 0.01
+    assert current(OTHER).others == frozenset({OTHER}) and len(cluster.asked) == 4  # unknown: read again
+    now[0] += 1.0
+    assert current().control_plane == frozenset({"cp"}) and len(cluster.asked) == 4
+    now[0] += TTL
+    current()
+    assert len(cluster.asked) == 6
+    cluster.answers["/api/v1/namespaces"] = (500, {"kind": "Status"})
+    now[0] += TTL + 1
+    with pytest.raises(ServiceUnavailable):
+        current()
+
+
+def test_admission_refuses_a_readable_body_before_asking_the_cluster() -> None:
+    cluster = FakeCluster({})
+    guard = Admission(Policy(frozenset({SESSION})), cluster.fetch)
+    info = request_info(canonical("POST", f"{NS}/pods"))
+    body = json.dumps(bad_pod(tolerations=BLANKET)).encode()
+    refused = asyncio.run(guard.judge(info, "POST", f"{NS}/pods", body, "application/json", Facts()))
+    assert isinstance(refused, Forbidden) and "an Exists toleration" in refused.message and cluster.asked == []
+
+
+def test_admission_passes_on_the_dry_runs_own_failure_and_reviews_its_result() -> None:
+    target = f"{APPS}/deployments/web"
+    info = request_info(canonical("PATCH", target))
+    invalid = {"kind": "Status", "code": 422, "reason": "Invalid"}
+    cluster = FakeCluster({target: (422, invalid)})
+    guard = Admission(Policy(frozenset({SESSION})), cluster.fetch)
+    failed = asyncio.run(guard.judge(info, "PATCH", target, b"{}", "application/merge-patch+json", Facts()))
+    assert isinstance(failed, Reply) and failed.status == 422 and cluster.asked == [("PATCH", f"{target}?dryRun=All")]
+    placed = {"metadata": {"name": "web"}, "spec": {"template": {"spec": {"nodeName": "cp"}}}}
+    cluster.answers[target] = (200, placed)
+    refused = asyncio.run(guard.judge(info, "PATCH", target, b"{}", "application/merge-patch+json",
+                                      Facts(control_plane=frozenset({"cp"}))))
+    assert isinstance(refused, Forbidden) and 'node "cp" is the control plane' in refused.message
+    assert asyncio.run(guard.judge(info, "PATCH", target, b"{}", "application/merge-patch+json", Facts())) is None
+    cluster.answers[target] = (200, ["not", "an", "object"])
+    with pytest.raises(ServiceUnavailable):
+        asyncio.run(guard.judge(info, "PATCH", target, b"{}", "application/merge-patch+json", Facts()))
+
+
+def test_a_binding_is_judged_by_the_role_it_names() -> None:
+    target = f"{RBAC}/rolebindings"
+    info = request_info(canonical("POST", target))
+    role_path = f"{RBAC}/roles/reader"
+    cluster = FakeCluster({role_path: (200, {"rules": [{"apiGroups": [""], "resources": ["pods"],
+                                                        "verbs": ["get", "list"]}]})})
+    guard = Admission(Policy(frozenset({SESSION})), cluster.fetch)
+
+    def judge(ref_kind: str, ref_name: str) -> Any:
+        binding = {"metadata": {"name": "b"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
+                                                          "kind": ref_kind, "name": ref_name}}
+        cluster.answers[target] = (201, binding)
+        return asyncio.run(guard.judge(info, "POST", target, json.dumps(binding).encode(), "application/json",
+                                       Facts()))
+
+    assert judge("Role", "reader") is None
+    missing = judge("Role", "nobody")
+    assert isinstance(missing, Forbidden) and missing.message == (
+        'rolebindings.rbac.authorization.k8s.io "b" is forbidden: roles.rbac.authorization.k8s.io "nobody" not found')
+    assert judge("ClusterRole", "view") is None   # not served here: kubernetes' own view
+    refused = judge("ClusterRole", "cluster-admin")
+    assert isinstance(refused, Forbidden) and refused.message.endswith('{NonResourceURLs:["*"], Verbs:["*"]}')

@@ -30,9 +30,10 @@ class TraineeGuard:
         self.cluster = cluster
         self.policy = policy
 
-    def facts(self) -> Facts:
+    def facts(self, writing: bool) -> Facts:
+        """The store's facts; the control plane matters only to writes (node patches, pod specs)."""
         store = self.cluster.store
-        control = [str(n["metadata"]["name"]) for n in store.list("Node") if is_control_plane(n)]
+        control = [str(n["metadata"]["name"]) for n in store.list("Node") if is_control_plane(n)] if writing else []
         return facts_from(self.policy, store.list("Namespace"), control)
 
     async def check(self, request: web.Request, req: Canonical, info: RequestInfo) -> None:
@@ -40,7 +41,7 @@ class TraineeGuard:
         refused = header_refusal(request.headers, self.policy.user)
         if refused is not None:
             raise refused
-        facts = self.facts()
+        facts = self.facts(writing=not info.read)
         decision = authorize(info, self.policy, facts)
         if not decision.allowed:
             raise forbidden(info, self.policy.user, decision.reason)
