@@ -585,3 +585,22 @@ def test_the_simulator_audits_what_request_info_reads(sim: Sim) -> None:
     assert ("create", "pods", "exec", "kube-system", "etcd", 403) in seen
     assert ("get", "namespaces", "", "", SESSION, 200) in seen
     assert all(re.fullmatch(r"[a-z]*", str(r["verb"])) for r in records)
+
+
+@settings(deadline=None, max_examples=300)
+@given(method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "PROPFIND"]),
+       segments=st.lists(st.one_of(st.sampled_from(GOOD), st.sampled_from(["status", "finalize", "log", "scale",
+                                                                            "nodes", "secrets", "chaoskit"])),
+                         max_size=8),
+       query=st.sampled_from(QUERIES), crowded=st.booleans())
+def test_any_request_is_judged_without_crashing(method: str, segments: list[str], query: str, crowded: bool) -> None:
+    """Whatever the target, the judgement is a decision, and a refusal a well-formed 403."""
+    try:
+        info = request_info(canonical(method, "/" + "/".join(segments) + (f"?{query}" if query else "")))
+    except BadRequest:
+        return
+    decision = authorize(info, POLICY, CROWDED if crowded else ALONE)
+    if not decision.allowed:
+        err = forbidden(info, TRAINEE, decision.reason)
+        assert err.code == 403 and "is forbidden" in err.message or err.message.startswith("forbidden: ")
+        assert f'User "trainee" cannot {info.verb} ' in err.message

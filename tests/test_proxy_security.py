@@ -502,6 +502,13 @@ def test_a_trainees_ordinary_work_goes_through_with_kubectl(door: Door) -> None:
     assert "Containers:" in door.kubectl("describe", "pod", pod).stdout
     assert door.kubectl("logs", pod).returncode == 0
     assert door.kubectl("exec", pod, "--", "echo", "inside").stdout == "inside\n"
+    note = door.tmp / "note.txt"
+    note.write_text("through the proxy\n")
+    copied = door.kubectl("cp", str(note), f"{SESSION}/{pod}:/tmp/note.txt")
+    assert copied.returncode == 0, copied.stderr
+    back = door.tmp / "back.txt"
+    assert door.kubectl("cp", f"{SESSION}/{pod}:/tmp/note.txt", str(back)).returncode == 0
+    assert back.read_text() == "through the proxy\n"
     assert door.kubectl("get", "secret", "payments", "-o", "jsonpath={.data.api-key}").stdout == "bWluZQ=="
     assert door.kubectl("get", "pods", "-n", "kube-system").returncode == 0
     assert "Lease:" in door.kubectl("describe", "node", "chaoskit-worker").stdout
