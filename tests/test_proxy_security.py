@@ -525,6 +525,11 @@ def test_a_trainees_ordinary_work_goes_through_with_kubectl(door: Door) -> None:
     assert door.kubectl("scale", "deploy/web", "--replicas=2").returncode == 0
     assert door.admin.get("Deployment", SESSION, "web")["spec"]["replicas"] == 2
     assert door.kubectl("create", "configmap", "settings", "--from-literal=mode=standard").returncode == 0
+    made = door.kubectl("create", "deployment", "reports", "--image=nginx:1.27")   # a protobuf body, dry-run upstream
+    assert made.returncode == 0, made.stderr
+    assert door.admin.get("Deployment", SESSION, "reports")["spec"]["template"]["spec"]["containers"][0]["image"] \
+        == "nginx:1.27"
+    assert door.kubectl("run", "one-off", "--image=busybox:1.36", "--", "sleep", "60").returncode == 0
     assert door.kubectl("auth", "can-i", "create", "pods/exec").stdout.strip() == "yes"
     no = door.kubectl("auth", "can-i", "create", "pods", "-n", "kube-system")
     assert no.returncode == 1 and no.stdout.startswith("no")
