@@ -60,11 +60,17 @@ class Neighbourhood:
         self.read_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def current(self, namespace: str = "") -> Facts:
+    def fresh(self, namespace: str = "") -> bool:
+        """Whether the cached facts may answer a request into ``namespace`` (no await on the hot path)."""
         age = self.clock() - self.read_at
-        if age > TTL or (namespace and namespace not in self.known and age > MIN_GAP):
-            await self.refresh()
+        return not (age > TTL or (namespace and namespace not in self.known and age > MIN_GAP))
+
+    async def refreshed(self) -> Facts:
+        await self.refresh()
         return self.facts
+
+    async def current(self, namespace: str = "") -> Facts:
+        return self.facts if self.fresh(namespace) else await self.refreshed()
 
     async def refresh(self) -> None:
         async with self._lock:

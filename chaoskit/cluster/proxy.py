@@ -208,7 +208,8 @@ class AuditProxy:
             info = request[INFO] = request_info(req)
             if refused := header_refusal(request.headers, self.policy.user):
                 return status_response(refused)
-            facts = await self.neighbourhood.current(info.namespace)
+            hood = self.neighbourhood
+            facts = hood.facts if hood.fresh(info.namespace) else await hood.refreshed()
             decision = authorize(info, self.policy, facts)
             if not decision.allowed:
                 return status_response(forbidden(info, self.policy.user, decision.reason))
@@ -354,6 +355,8 @@ def _closing(response: web.Response) -> web.Response:
 
 async def _read_body(request: web.Request) -> bytes:
     """The body, refused past :data:`MAX_BODY` as kube-apiserver's ``limitedReadBody`` refuses it."""
+    if not request.body_exists:
+        return b""
     too_large = RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY}")
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise too_large
