@@ -198,6 +198,11 @@ def _path(scenario: Scenario, solution: Solution, label: str, fixed: bool, speed
             if not all(s.ok for s in steps):
                 return steps
             applied = run.apply(solution)
+            if not fixed and not applied.ok and "(Forbidden)" in applied.detail:
+                # the trainee's policy refuses this wrong fix outright: it cannot be made at all
+                steps.append(Step(f"{label}: {applied.name}", True, "refused by the trainee's policy: "
+                                  + applied.detail))
+                return steps
             steps.append(Step(f"{label}: {applied.name}", applied.ok, applied.detail))
             if not applied.ok:
                 return steps

@@ -23,6 +23,7 @@ from test_session import CHAOSKIT, SEVEN, Session, assert_good, assert_wrong, go
 from chaoskit.cluster.access import refusal
 from chaoskit.cluster.scope import Scope
 from chaoskit.errors import ConfigError
+from chaoskit.kube.authz import Policy
 from chaoskit.kube.requestinfo import canonical, request_info
 from chaoskit.scenario.loader import builtin_dir
 
@@ -321,7 +322,7 @@ def test_audit_proxy_streams_and_refuses(served: SimServer, sim: SimServer, tmp_
     for command in (("create", "namespace", ns), ("-n", ns, "create", "deployment", "web", "--image=nginx:1.27"),
                     ("-n", ns, "rollout", "status", "deploy/web", "--timeout=60s")):
         assert cluster.run("--kubeconfig", str(admin(cluster)), *command).ok
-    proxy = AuditProxy(Upstream(str(admin(cluster)), "chaoskit"), tmp_path, Scope(frozenset({ns})), time.time)
+    proxy = AuditProxy(Upstream(str(admin(cluster)), "chaoskit"), tmp_path, Policy(frozenset({ns})), time.time)
     try:
         env = {"KUBECONFIG": str(proxy.kubeconfig(tmp_path / "trainee.kubeconfig", ns))}
         assert cluster.run("get", "pods", env=env).stdout.startswith("NAME")
@@ -350,8 +351,8 @@ def test_audit_proxy_streams_and_refuses(served: SimServer, sim: SimServer, tmp_
         denied = cluster.run("-n", "kube-system", "delete", "pod", "etcd-chaoskit-control-plane", env=env)
         assert denied.stderr.strip() == (
             'Error from server (Forbidden): pods "etcd-chaoskit-control-plane" is forbidden: User "trainee" cannot '
-            'delete resource "pods" in API group "" in the namespace "kube-system": namespace "kube-system" is '
-            "never touched")
+            'delete resource "pods" in API group "" in the namespace "kube-system": outside the session\'s '
+            f'namespace ("{ns}") the trainee may only read')
         control = cluster.run("get", "--raw", "/chaoskit/v1/nodes/chaoskit-worker/kubelet", env=env)
         assert not control.ok and "forbidden" in control.stderr
     finally:
@@ -384,7 +385,7 @@ def test_audit_proxy_uses_credentials_from_exec_plugins_and_token_files(sim: Sim
         doc["users"][0]["user"]["tokenFile"] = str(tmp_path / "token")
     config = tmp_path / "cloud.kubeconfig"
     config.write_text(yaml.safe_dump(doc))
-    proxy = AuditProxy(Upstream(str(config), "chaoskit"), tmp_path / "proxy", Scope(frozenset({"default"})),
+    proxy = AuditProxy(Upstream(str(config), "chaoskit"), tmp_path / "proxy", Policy(frozenset({"default"})),
                        time.time)
     try:
         env = {"KUBECONFIG": str(proxy.kubeconfig(tmp_path / "trainee.kubeconfig", "default"))}
@@ -400,7 +401,7 @@ def test_audit_proxy_answers_with_a_status_when_the_cluster_is_gone(tmp_path: Pa
     from chaoskit.cluster.proxy import AuditProxy, Upstream
 
     dead = start_server(tmp_path / "dead", speed=1.0)
-    proxy = AuditProxy(Upstream(str(admin(dead)), "chaoskit"), tmp_path / "proxy", Scope(frozenset({"default"})),
+    proxy = AuditProxy(Upstream(str(admin(dead)), "chaoskit"), tmp_path / "proxy", Policy(frozenset({"default"})),
                        time.time)
     try:
         dead.stop()
@@ -481,9 +482,13 @@ def test_two_sessions_share_a_cluster_without_touching_each_other(served: SimSer
     other = b.info["namespace"]
     refused = a.kubectl(f"kubectl -n {other} scale deploy checkout --replicas=0")
     assert refused.returncode == 1
-    assert (f'deployments "checkout" is forbidden: User "trainee" cannot patch resource "deployments/scale" '
-            f'in API group "apps" in the namespace "{other}": namespace "{other}" is outside this session'
-            in refused.stderr)
+    # the other session's namespace is not even readable: kubectl's first GET is refused
+    assert (f'deployments.apps "checkout" is forbidden: User "trainee" cannot get resource "deployments" '
+            f'in API group "apps" in the namespace "{other}": namespace "{other}" belongs to another chaoskit '
+            "session" in refused.stderr)
+    raw = a.kubectl(f"kubectl -n {other} patch deploy checkout --subresource=scale --type=merge "
+                    "-p '{\"spec\":{\"replicas\":0}}'")
+    assert raw.returncode == 1 and 'cannot get resource "deployments/scale"' in raw.stderr
     node = ck(home, "start", "node-taint", *kube_args(served))
     assert node.returncode == 1 and "refusing node-level faults: another session is active" in node.stderr
     a.until_pods_show("CrashLoopBackOff")

@@ -445,7 +445,8 @@ def test_senseless_order_and_a_stuffed_note_earn_only_part(home: Path) -> None:
 
 @pytest.mark.parametrize(("sid", "alerts"), SEVEN)
 def test_no_diagnosis_a_hint_and_a_guardrail_each_cost(home: Path, sid: str, alerts: bool) -> None:
-    """Right fix, but no diagnosis, one hint, and a write outside the session's namespace."""
+    """Right fix, but no diagnosis and one hint; a write outside the session's namespace is refused
+    by the trainee's policy (chaoskit.kube.authz), so it changes nothing and breaks no guardrail."""
     from chaoskit.catalog import catalogue
 
     scenario = catalogue()[sid]
@@ -453,7 +454,8 @@ def test_no_diagnosis_a_hint_and_a_guardrail_each_cost(home: Path, sid: str, ale
     s.wait(lambda: s.events("injected"))
     s.wait(lambda: not json.loads(s.ck("check", "--json").stdout)["healthy"])
     assert s.ck("hint").stdout.strip() == scenario.hints[0]
-    assert s.kubectl("kubectl create configmap scratch -n default --from-literal=a=b").returncode == 0
+    outside = s.kubectl("kubectl create configmap scratch -n default --from-literal=a=b")
+    assert outside.returncode == 1 and "the trainee may only read" in outside.stderr
     for command in scenario.solution.commands:
         assert s.kubectl(command).returncode == 0, command
     s.wait(lambda: json.loads(s.ck("check", "--json").stdout)["healthy"])
@@ -461,6 +463,5 @@ def test_no_diagnosis_a_hint_and_a_guardrail_each_cost(home: Path, sid: str, ale
     parts = doc["parts"]
     assert parts["diagnosis"]["score"] == 0
     assert [i["points"] < 0 for i in parts["process"]["items"] if i["label"] == "hint 1 used"] == [True]
-    guard = [i for i in parts["remediation"]["items"] if i["label"] == "guardrail no-other-namespaces"]
-    assert len(guard) == 1 and guard[0]["points"] < 0 and "namespace default" in guard[0]["detail"]
-    assert doc["fixed"] and doc["score"] <= 100 - parts["diagnosis"]["max"] + guard[0]["points"]
+    assert not [i for i in parts["remediation"]["items"] if i["label"] == "guardrail no-other-namespaces"]
+    assert doc["fixed"] and doc["score"] <= 100 - parts["diagnosis"]["max"]

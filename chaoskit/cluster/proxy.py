@@ -1,18 +1,30 @@
-"""The audit proxy: the trainee's door to a real cluster.
+"""The audit proxy: the trainee's door to a real cluster, and the trainee's RBAC.
 
 An HTTPS reverse proxy on loopback in front of the cluster's API server. The trainee's
-kubeconfig holds a token only this proxy knows; the proxy forwards each request with the user's
-own credentials (whatever their kubeconfig carries: bearer token, client certificate, an exec
-plugin), writes one audit line per request in the simulator's format, and refuses writes outside
-the session's scope with a 403 worded as RBAC words it. Watches and log follows are streamed
-chunk by chunk; exec, attach and port-forward (WebSocket) are relayed frame by frame. Grading
-reads the proxy's log exactly as it reads the simulator's, so it works the same on every backend.
+kubeconfig holds a token only this proxy knows; the proxy forwards each request with the
+facilitator's own credentials (whatever their kubeconfig carries: bearer token, client
+certificate, an exec plugin), so it must itself be the trainee's RBAC. Each request is, in order:
+
+1. authenticated, before a byte of its body is read (a wrong token costs the sender nothing but
+   a 401 and a closed connection);
+2. made canonical (:mod:`chaoskit.kube.requestinfo`): one spelling, authorised, audited and
+   forwarded as it is, so no path trick means one thing here and another upstream;
+3. refused if it carries ``Impersonate-*`` or ``X-Remote-*`` headers, then authorised by
+   :func:`chaoskit.kube.authz.authorize` (403s worded as RBAC words them);
+4. read, at most 3 MiB as kube-apiserver's ``--max-request-body-bytes`` default allows (413);
+5. for a write that must be seen whole (pods and pod templates, RBAC, the session namespace),
+   judged on the cluster's own dry run of it (:mod:`chaoskit.cluster.guard`);
+6. forwarded: watches and log follows chunk by chunk, exec, attach and port-forward (WebSocket)
+   frame by frame.
+
+Every request gets one audit line in the simulator's format, allowed or refused, naming what it
+really addressed; grading reads the proxy's log exactly as it reads the simulator's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import hmac
 import ssl
 import threading
 import time
@@ -25,17 +37,20 @@ from aiohttp import WSMsgType, web
 from kubernetes import client, config
 from yarl import URL
 
+from chaoskit.cluster.guard import Admission, Neighbourhood, Reply
 from chaoskit.cluster.kube import KUBECONFIG_ERRORS, kubeconfig_error
-from chaoskit.cluster.scope import Scope
 from chaoskit.errors import ConfigError
 from chaoskit.i18n import _
 from chaoskit.kube import tls
+from chaoskit.kube.admit import guarded
 from chaoskit.kube.audit import AuditLog, AuditRecord, grace_period, wall_iso
-from chaoskit.kube.identity import CONTROL_PREFIX, TRAINEE
+from chaoskit.kube.authz import Policy, authorize, forbidden, header_refusal
+from chaoskit.kube.identity import TRAINEE
 from chaoskit.kube.requestinfo import Canonical, RequestInfo, canonical, request_info
+from chaoskit.kube.reviews import answer, is_self_review
 from chaoskit.kube.status import (
     BadRequest,
-    Forbidden,
+    RequestEntityTooLarge,
     ServiceUnavailable,
     StatusError,
     Unauthorized,
@@ -45,27 +60,16 @@ from chaoskit.kube.times import iso_micro
 
 SENT = web.RequestKey("sent", int)  # the status already on the wire (0: nothing yet)
 CANONICAL = web.RequestKey("canonical", Canonical)
+INFO = web.RequestKey("info", RequestInfo)
+BODY = web.RequestKey("body", bytes)
+MAX_BODY = 3 * 2**20  # kube-apiserver's MaxRequestBodyBytes default (3 MiB)
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself.
 DROP_REQUEST = frozenset({"host", "authorization", "connection", "keep-alive", "proxy-connection", "te",
-                          "trailer", "transfer-encoding", "upgrade", "content-length",
-                          "impersonate-user", "impersonate-group", "impersonate-uid"})
+                          "trailer", "transfer-encoding", "upgrade", "content-length", "proxy-authorization"})
 DROP_RESPONSE = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "trailer",
                            "upgrade"})
 WS_HEADERS = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
                         "sec-websocket-protocol"})
-
-
-def forbidden_message(info: RequestInfo, why: str) -> str:
-    """RBAC's wording (``pods "x" is forbidden: User "trainee" cannot delete resource ...``), with the
-    reason appended the way a webhook authorizer's reason is."""
-    if not info.resource_request:
-        return f'forbidden: User "{TRAINEE}" cannot {info.verb} path "{info.path}": {why}'
-    what = f'{info.resource} "{info.name}"' if info.name and info.resource != "namespaces" else info.resource
-    resource = f"{info.resource}/{info.subresource}" if info.subresource else info.resource
-    where = f'in the namespace "{info.namespace}"' if info.namespace and info.resource != "namespaces" \
-        else "at the cluster scope"
-    return (f'{what} is forbidden: User "{TRAINEE}" cannot {info.verb} resource "{resource}" in API group '
-            f'"{info.group}" {where}: {why}')
 
 
 class Upstream:
@@ -103,11 +107,14 @@ def _insecure() -> ssl.SSLContext:
 class AuditProxy:
     """The proxy on its own thread and event loop, as :class:`EmbeddedServer` runs the simulator."""
 
-    def __init__(self, upstream: Upstream, state_dir: Path, scope: Scope, now: Callable[[], float]) -> None:
+    def __init__(self, upstream: Upstream, state_dir: Path, policy: Policy, now: Callable[[], float]) -> None:
         self.upstream = upstream
-        self.scope = scope
+        self.policy = policy
         self.now = now
         self.token = tls.new_token()
+        self.expected = f"Bearer {self.token}".encode()
+        self.neighbourhood = Neighbourhood(policy, self.fetch)
+        self.admission = Admission(policy, self.fetch)
         state_dir.mkdir(parents=True, exist_ok=True)
         self.certs = tls.make_certs()
         tls.write_private(state_dir / "proxy.crt", self.certs.cert_pem)
@@ -139,7 +146,7 @@ class AuditProxy:
     async def _start(self) -> web.AppRunner:
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=30),
                                              auto_decompress=False)
-        app = web.Application(client_max_size=16 * 2**20)
+        app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         # handler_cancellation: a trainee's ^C on 'kubectl get -w' ends the upstream watch too.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
@@ -183,33 +190,53 @@ class AuditProxy:
         """Answer (or refuse) one request; its audit line is written however it ends, also when
         the trainee hangs up a watch, a log follow or a port-forward (the handler is cancelled)."""
         started = time.perf_counter()
-        body = b"" if _is_upgrade(request) else await request.read()
-        authorized = request.headers.get("Authorization", "") == f"Bearer {self.token}"
+        authorized = hmac.compare_digest(request.headers.get("Authorization", "").encode(), self.expected)
         request[SENT] = 0
         try:
-            response = await self._answer(request, body, authorized)
+            response = await self._answer(request, authorized)
             request[SENT] = response.status
             return response
         finally:
-            self.audit(request, body, request[SENT] or 499, TRAINEE if authorized else "", started)
+            self.audit(request, request.get(BODY, b""), request[SENT] or 499, TRAINEE if authorized else "",
+                       started)
 
-    async def _answer(self, request: web.Request, body: bytes, authorized: bool) -> web.StreamResponse:
+    async def _answer(self, request: web.Request, authorized: bool) -> web.StreamResponse:
         try:
             if not authorized:
-                return status_response(Unauthorized())
+                return _closing(status_response(Unauthorized()))  # the body stays unread
             # One spelling of the request from here on: authorised, audited and forwarded as is.
             req = request[CANONICAL] = canonical(request.method, request.raw_path)
-            info = request_info(req)
-            if req.path.startswith(CONTROL_PREFIX):
-                return status_response(Forbidden(forbidden_message(info, "chaoskit's own controls")))
-            if why := self.scope.refusal(req, _body_name(body)):
-                return status_response(Forbidden(forbidden_message(info, why)))
+            info = request[INFO] = request_info(req)
+            if refused := header_refusal(request.headers, self.policy.user):
+                return status_response(refused)
+            hood = self.neighbourhood
+            facts = hood.facts if hood.fresh(info.namespace) else await hood.refreshed()
+            decision = authorize(info, self.policy, facts)
+            if not decision.allowed:
+                return status_response(forbidden(info, self.policy.user, decision.reason))
             if _is_upgrade(request):
                 return await self.relay_websocket(request, req)
             if request.headers.get("Upgrade"):
                 return status_response(BadRequest(f"the chaoskit audit proxy relays WebSocket streams only, not "
                                                   f"{request.headers['Upgrade']}; use kubectl 1.31 or newer"))
-            return await self.forward(request, req, body)
+            try:
+                body = request[BODY] = await _read_body(request)
+            except RequestEntityTooLarge as err:
+                return _closing(status_response(err))
+            if is_self_review(info):   # answered for the trainee, not forwarded to answer for the facilitator
+                return web.json_response(answer(info, self.policy, facts, body,
+                                                request.headers.get("Content-Type", "")), status=201)
+            if not guarded(info):
+                return await self.forward(request, req, body)
+            async with self.admission.lock(info):
+                judged = await self.admission.judge(info, req.method, req.target, body,
+                                                    request.headers.get("Content-Type", ""), facts)
+                if isinstance(judged, StatusError):
+                    return status_response(judged)
+                if isinstance(judged, Reply):
+                    return web.Response(body=judged.body, status=judged.status,
+                                        headers={"Content-Type": judged.content_type})
+                return await self.forward(request, req, body)
         except StatusError as err:
             return status_response(err)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -218,6 +245,14 @@ class AuditProxy:
             return status_response(ServiceUnavailable(f"the audit proxy cannot reach the API server at "
                                                       f"{self.upstream.url}: {exc}"))
 
+    async def fetch(self, method: str, target: str, body: bytes, headers: dict[str, str]) -> Reply:
+        """One small request upstream with the facilitator's credentials, read whole (the
+        guard's reads and dry runs)."""
+        sent = {"Accept": "application/json", "Accept-Encoding": "identity", **headers, **self.upstream.headers()}
+        async with self.session.request(method, URL(self.upstream.url + target, encoded=True), headers=sent,
+                                        data=body or None, ssl=self.upstream.ssl, allow_redirects=False) as up:
+            return Reply(up.status, up.headers.get("Content-Type", "application/json"), await up.read())
+
     def _url(self, req: Canonical) -> URL:
         """The upstream URL, taken as already encoded so that nothing re-normalises it."""
         return URL(self.upstream.url + req.target, encoded=True)
@@ -225,8 +260,9 @@ class AuditProxy:
     async def forward(self, request: web.Request, req: Canonical, body: bytes) -> web.StreamResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROP_REQUEST}
         headers.update(self.upstream.headers())
-        async with self.session.request(req.method, self._url(req), headers=headers,
-                                        data=body or None, ssl=self.upstream.ssl, allow_redirects=False) as up:
+        async with self.session.request(req.method, self._url(req), headers=headers, data=body or None,
+                                        ssl=self.upstream.ssl, allow_redirects=False,
+                                        skip_auto_headers=("Accept-Encoding",)) as up:
             response = web.StreamResponse(status=up.status, reason=up.reason)
             for key, value in up.headers.items():
                 if key.lower() not in DROP_RESPONSE:
@@ -266,10 +302,10 @@ class AuditProxy:
         """The request's line, naming what it really addressed (its canonical form; a request
         refused before it had one is recorded by its method and raw target only)."""
         req = request.get(CANONICAL)
-        info = request_info(req) if req is not None else RequestInfo(False, request.method.lower())
+        info = request.get(INFO) or RequestInfo(False, request.method.lower(), req.path if req else "")
         grace = None
         if request.method == "DELETE":
-            grace = grace_period(body, request.query.get("gracePeriodSeconds"))
+            grace = grace_period(body, req.param("gracePeriodSeconds") if req else None)
         self.audit_log.write(AuditRecord(
             wallTime=wall_iso(), simTime=iso_micro(self.now()), user=user,
             userAgent=request.headers.get("User-Agent", ""),
@@ -312,9 +348,23 @@ def _is_upgrade(request: web.Request) -> bool:
     return request.headers.get("Upgrade", "").lower() == "websocket"
 
 
-def _body_name(body: bytes) -> str:
-    try:
-        doc = json.loads(body) if body[:1] == b"{" else {}
-    except ValueError:
-        return ""
-    return str((doc.get("metadata") or {}).get("name", "")) if isinstance(doc, dict) else ""
+def _closing(response: web.Response) -> web.Response:
+    """A refusal after which the connection closes, so an unread body is never drained."""
+    response.force_close()
+    return response
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The body, refused past :data:`MAX_BODY` as kube-apiserver's ``limitedReadBody`` refuses it."""
+    if not request.body_exists:
+        return b""
+    too_large = RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY}")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,21 +1,24 @@
-"""Where chaoskit (and, through the audit proxy, the trainee) may write.
+"""Where chaoskit itself may write.
 
-Reads are free; a write must land in a namespace of the session, or on a node when node faults
-are allowed. kube-system is never writable. The rules read a request the way the API server's
-RequestInfo does, so chaoskit's own writes and the proxied ones are judged by one function.
+Chaoskit's own client (faults, checks, installs) runs with the facilitator's credentials, so it
+holds itself to the session: reads are free; a write must land in a namespace of the session, or
+on a node when node faults are allowed. kube-system and its siblings are never writable. The rules
+read a request the way the API server's RequestInfo does. The trainee's requests are judged
+elsewhere, by the trainee's RBAC (:mod:`chaoskit.kube.authz`), which is stricter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chaoskit.kube.authz import NEVER_WRITTEN
 from chaoskit.kube.identity import CONTROL_PREFIX
 from chaoskit.kube.requestinfo import Canonical, request_info
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Cluster-scoped "writes" that change nothing: asking the server who one is or what one may do.
 REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"})
-NEVER = frozenset({"kube-system", "kube-public", "kube-node-lease"})
+NEVER = NEVER_WRITTEN
 
 
 @dataclass(frozen=True)

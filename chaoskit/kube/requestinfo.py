@@ -3,17 +3,30 @@
 Authorising one string and forwarding another is how path tricks get through a proxy: the check
 sees ``/api/v1/namespaces/mine/../kube-system/configmaps`` as a request in ``mine``, and an HTTP
 client that cleans dot segments afterwards sends it to ``kube-system``. So a request is first made
-*canonical* (:func:`canonical`): a path with empty, ``.`` or ``..`` segments, or with ``.``, ``/``
-or ``\\`` percent-encoded, is refused with a 400 before anything else looks at it; percent-escapes
-of other characters are decoded and re-encoded one way; the query is re-encoded in its original
-order. The canonical string is what gets authorised, audited and forwarded, and nothing
-normalises it again.
+*canonical* (:func:`canonical`), and a target that two readers could read two ways is refused with
+a 400 before anything else looks at it:
+
+* in the path: empty, ``.`` or ``..`` segments; ``.``, ``/``, ``\\``, ``%`` or NUL percent-encoded
+  (so the decoded path has no ``%`` left and no further decoding can make a dot segment); a
+  literal backslash; control characters;
+* anywhere: a ``#`` (never part of a request target), bytes outside printable ASCII, a ``%`` that
+  starts no escape, a target longer than :data:`MAX_TARGET`;
+* in the query: a literal ``;`` (Go's ``url.ParseQuery`` drops such a pair, Python's keeps it in
+  the value) and escapes that are not UTF-8.
+
+Percent-escapes of other characters are decoded, and the path and the query are re-encoded one
+way (``+`` and ``;`` in a value always escaped). The canonical string is what gets authorised,
+audited and forwarded, and nothing normalises it again.
 
 :func:`request_info` then reads the canonical request as ``RequestInfoFactory.NewRequestInfo``
-(k8s.io/apiserver/pkg/endpoints/request/requestinfo.go) does, with one deliberate difference:
-the streaming pod subresources (``exec``, ``attach``, ``portforward``) are ``create`` whatever the
-method, as the API server authorises their WebSocket upgrades since v1.30
-(``AuthorizePodWebsocketUpgradeCreatePermission``).
+(k8s.io/apiserver/pkg/endpoints/request/requestinfo.go) does: the ``/api`` and ``/apis`` prefixes,
+the ``watch`` and ``proxy`` verbs in the path (``/api/v1/watch/...``, the legacy
+``/api/v1/proxy/...``), namespace subresources, ``watch`` as apimachinery converts a query bool
+(anything but absent, ``0`` or ``false``), and the name of a list or watch narrowed by a
+``metadata.name`` field selector. One deliberate difference: the streaming pod subresources
+(``exec``, ``attach``, ``portforward``) are ``create`` whatever the method, as kube-apiserver
+authorises them since v1.35 (``AuthorizePodWebsocketUpgradeCreatePermission``: the WebSocket
+upgrade must also be allowed to ``create``).
 """
 
 from __future__ import annotations
@@ -27,11 +40,18 @@ from chaoskit.kube.status import BadRequest
 READ_VERBS = frozenset({"get", "list", "watch"})
 STREAM_SUBRESOURCES = frozenset({"exec", "attach", "portforward"})
 NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
-_FORBIDDEN_ESCAPE = re.compile(r"%(2[eEfF]|5[cC]|00)")
+API_PREFIXES = frozenset({"api", "apis"})
+PATH_VERBS = frozenset({"proxy", "watch"})   # specialVerbs: a verb spelled as a path segment
+_FORBIDDEN_ESCAPE = re.compile(r"%(2[eEfF5]|5[cC]|00)")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_PRINTABLE = re.compile(r"[!-~]*")
 # What may stay literal in a canonical path: RFC 3986 pchar minus '%' (escapes are re-made).
 _SAFE = "-._~!$&'()*+,;=:@"
+# In a query value: no '&', '=', '+' (a space to every reader), ';' or '%'.
+_QUERY_SAFE = "-._~!$'()*,:@/?"
 MAX_TARGET = 8192  # bytes of request target; Go's net/http refuses longer request lines too
+# k8s.io/apimachinery/pkg/api/validation/path.IsValidPathSegmentName
+_BAD_NAME_PARTS = ("/", "%")
 
 
 @dataclass(frozen=True)
@@ -39,12 +59,12 @@ class Canonical:
     """A request target in its one canonical spelling."""
 
     method: str
-    path: str                              # decoded, without dot or empty segments
+    path: str                              # decoded, without dot or empty segments, without '%'
     params: tuple[tuple[str, str], ...]    # the query, decoded, in order
 
     @property
     def query(self) -> str:
-        return urlencode(self.params, quote_via=quote, safe=_SAFE.replace("&", "").replace("=", ""))
+        return urlencode(self.params, quote_via=quote, safe=_QUERY_SAFE)
 
     @property
     def target(self) -> str:
@@ -67,17 +87,23 @@ def canonical(method: str, raw_target: str) -> Canonical:
     raises :class:`BadRequest` for a target that could mean two things."""
     if len(raw_target) > MAX_TARGET:
         raise _refuse(raw_target, f"longer than {MAX_TARGET} bytes")
+    if not _PRINTABLE.fullmatch(raw_target):
+        raise _refuse(raw_target, "only printable ASCII may appear in a request target; percent-encode the rest")
+    if "#" in raw_target:
+        raise _refuse(raw_target, "a request target has no fragment ('#')")
     path, _, query = raw_target.partition("?")
-    path = path.partition("#")[0]
     if not path.startswith("/"):
         raise _refuse(raw_target, "a request path starts with '/'")
     if "\\" in path:
         raise _refuse(raw_target, "backslashes are not allowed")
     if _FORBIDDEN_ESCAPE.search(path):
-        raise _refuse(raw_target, "'.', '/', '\\' and NUL may not be percent-encoded")
-    if "%" in _ESCAPE.sub("", path):
+        raise _refuse(raw_target, "'.', '/', '\\', '%' and NUL may not be percent-encoded")
+    if "%" in _ESCAPE.sub("", raw_target):
         raise _refuse(raw_target, "a '%' that does not start an escape")
-    decoded = unquote(path, errors="strict") if "%" in path else path
+    try:
+        decoded = unquote(path, errors="strict") if "%" in path else path
+    except UnicodeDecodeError as exc:
+        raise _refuse(raw_target, "percent-escapes must spell UTF-8") from exc
     segments = decoded.split("/")[1:]
     body = segments[:-1] if segments and segments[-1] == "" else segments  # one trailing '/' is harmless
     for segment in body:
@@ -87,6 +113,9 @@ def canonical(method: str, raw_target: str) -> Canonical:
             raise _refuse(raw_target, "dot segments ('.' and '..') are not allowed")
         if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in segment):
             raise _refuse(raw_target, "control characters are not allowed")
+    if ";" in query:
+        raise BadRequest("invalid query string: a ';' separates nothing in a Kubernetes query; "
+                         "percent-encode it as %3B")
     try:
         params = tuple(parse_qsl(query, keep_blank_values=True, errors="strict"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -114,40 +143,115 @@ class RequestInfo:
     def read(self) -> bool:
         return self.verb in READ_VERBS
 
+    @property
+    def resource_path(self) -> str:
+        """``pods/exec`` as RBAC names a resource with its subresource."""
+        return f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+
+
+METHOD_VERBS = {"POST": "create", "GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "patch",
+                "DELETE": "delete"}
+
+
+def query_bool(value: str | None) -> bool:
+    """A query parameter as apimachinery's ``Convert_Slice_string_To_bool`` reads it: only absent,
+    ``0`` and ``false`` (any case) are false."""
+    return value is not None and value != "0" and value.lower() != "false"
+
+
+def _selected_name(req: Canonical) -> str:
+    """The name a list or watch is narrowed to by ``fieldSelector=metadata.name=NAME`` (as
+    ``fields.Selector.RequiresExactMatch``), '' when the options would not decode or name nothing."""
+    for number in ("limit", "timeoutSeconds"):
+        value = req.param(number)
+        if value is not None and not re.fullmatch(r"[+-]?\d+", value):
+            return ""   # ListOptions fail to decode: kube-apiserver keeps the verb and drops the name
+    selector = req.param("fieldSelector")
+    if not selector:
+        return ""
+    for term in _split_unescaped(selector, ","):
+        for op in ("==", "!=", "="):
+            field, sep, value = _partition_unescaped(term, op)
+            if sep:
+                break
+        else:
+            return ""   # a term without an operator: the selector does not parse
+        if op != "!=" and _unescape(field.strip()) == "metadata.name":
+            name = _unescape(value)
+            if name in (".", "..") or any(p in name for p in _BAD_NAME_PARTS):
+                return ""
+            return name
+    return ""
+
+
+def _split_unescaped(text: str, sep: str) -> list[str]:
+    parts, current, escaped = [], "", False
+    for ch in text:
+        if escaped:
+            current += "\\" + ch
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == sep:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current + ("\\" if escaped else ""))
+    return parts
+
+
+def _partition_unescaped(text: str, op: str) -> tuple[str, str, str]:
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(op, i):
+            return text[:i], op, text[i + len(op):]
+        i += 1
+    return text, "", ""
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
 
 def request_info(req: Canonical) -> RequestInfo:
+    """``RequestInfoFactory.NewRequestInfo`` for a canonical request (see the module docstring)."""
     method = req.method
-    parts = [p for p in req.path.strip("/").split("/")] if req.path.strip("/") else []
     lower = method.lower()
-    if len(parts) >= 2 and parts[0] == "api":
-        prefix, group, version, rest = "api", "", parts[1], parts[2:]
-    elif len(parts) >= 3 and parts[0] == "apis":
-        prefix, group, version, rest = "apis", parts[1], parts[2], parts[3:]
-    else:
+    parts = req.path.strip("/").split("/") if req.path.strip("/") else []
+    if len(parts) < 3 or parts[0] not in API_PREFIXES:
         return RequestInfo(False, lower, req.path)
-    legacy_watch = bool(rest) and rest[0] == "watch"
-    if legacy_watch:
-        rest = rest[1:]
+    prefix, rest = parts[0], parts[1:]
+    group = ""
+    if prefix == "apis":
+        if len(rest) < 3:
+            return RequestInfo(False, lower, req.path)
+        group, rest = rest[0], rest[1:]
+    version, rest = rest[0], rest[1:]
+    path_verb = rest[0] in PATH_VERBS
+    if path_verb:
+        if len(rest) < 2:
+            raise BadRequest(f"unable to determine kind and namespace from url {req.target}")
+        verb, rest = rest[0], rest[1:]
+    else:
+        verb = METHOD_VERBS.get(method, "")
     namespace = ""
-    if len(rest) > 1 and rest[0] == "namespaces":
+    if rest[0] == "namespaces" and len(rest) > 1:
         namespace = rest[1]
         if len(rest) > 2 and rest[2] not in NAMESPACE_SUBRESOURCES:
             rest = rest[2:]
-    if not rest:
-        return RequestInfo(False, lower, req.path)
+    subresource = rest[2] if len(rest) >= 3 and verb != "proxy" else ""
+    name = rest[1] if len(rest) >= 2 else ""
     resource = rest[0]
-    name = rest[1] if len(rest) > 1 else ""
-    subresource = rest[2] if len(rest) > 2 else ""
-    tail = "/".join(rest[3:])
-    if resource == "namespaces" and namespace:
-        name = namespace  # /api/v1/namespaces/NAME[/status] is the namespace object itself
-    verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, "")
-    if method in ("GET", "HEAD"):
-        watching = legacy_watch or req.param("watch") in ("true", "1")
-        verb = "watch" if watching else ("get" if name else "list")
-    elif method == "DELETE":
-        verb = "delete" if name else "deletecollection"
+    tail = "/".join(rest[3:]) if verb != "proxy" else "/".join(rest[2:])
+    if not name and verb == "get":
+        verb = "watch" if query_bool(req.param("watch")) else "list"
+        name = _selected_name(req)
+    if not name and verb == "delete":
+        verb = "deletecollection"
     if resource == "pods" and subresource in STREAM_SUBRESOURCES:
         verb = "create"
-    return RequestInfo(True, verb or lower, req.path, prefix, group, version, resource, subresource, namespace,
-                       name, tail)
+    return RequestInfo(True, verb, req.path, prefix, group, version, resource, subresource, namespace, name, tail)

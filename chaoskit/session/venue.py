@@ -17,11 +17,15 @@ from chaoskit.cluster import Kube, KubeError, connect
 from chaoskit.cluster.access import Access, simulator_identity
 from chaoskit.cluster.proxy import AuditProxy, Upstream
 from chaoskit.cluster.scope import Scope
+from chaoskit.kube.authz import Policy
 from chaoskit.scenario import Scenario
 from chaoskit.scenario.render import render
 from chaoskit.session.neighbours import NODE_FAULTS_LABEL, labels
 from chaoskit.sim.apiserver.embedded import EmbeddedServer
 from chaoskit.sim.cluster import ClusterConfig
+
+POD_SECURITY = {"pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/enforce-version": "latest"}
 
 
 class Venue(Protocol):
@@ -41,8 +45,10 @@ class SimVenue:
 
     def __init__(self, directory: Path, speed: float, seed: int, namespace: str) -> None:
         self.speed = speed
+        # the trainee's requests are held to the session's policy, as the audit proxy holds them
         self.server = EmbeddedServer(directory / "cluster", speed=speed,
-                                     config=ClusterConfig(seed=seed, start=time.time()))
+                                     config=ClusterConfig(seed=seed, start=time.time()),
+                                     policy=Policy(frozenset({namespace}), nodes=True))
         system = self.server.system_kubeconfig
         # chaoskit's own requests use the system identity, so they never count as the trainee's
         self.kube = connect(system, system).scoped(Scope(frozenset({namespace}), nodes=True))
@@ -94,8 +100,8 @@ class ClusterVenue:
         self.kube = access.client(scope.namespaces)
         self.clock = ClusterClock(self.kube)
         self.speed = self.clock.speed
-        self.proxy = AuditProxy(Upstream(access.kubeconfig, access.context), directory / "cluster", scope,
-                                self.clock.now)
+        self.proxy = AuditProxy(Upstream(access.kubeconfig, access.context), directory / "cluster",
+                                Policy(scope.namespaces, nodes=scope.nodes), self.clock.now)
         self.url = self.proxy.url
 
     def now(self) -> float:
@@ -108,10 +114,16 @@ class ClusterVenue:
         self.proxy.stop()
 
 
-def install(kube: Kube, scenario: Scenario, namespace: str, session: str, node_faults: bool = False) -> None:
-    """The session's namespace and the scenario's objects, all carrying chaoskit's labels."""
+def install(kube: Kube, scenario: Scenario, namespace: str, session: str, node_faults: bool | None = None) -> None:
+    """The session's namespace and the scenario's objects, all carrying chaoskit's labels.
+
+    The namespace enforces Pod Security ``baseline`` (no privileged pods, host namespaces or
+    hostPath: a trainee's pod cannot reach its node) and says whether the scenario has node faults
+    (``node_faults`` None: read from the scenario), which is what lets the trainee's policy allow
+    node writes. The trainee may not change these labels (chaoskit.kube.admit)."""
     marks = labels(session)
-    if node_faults:
+    marks.update(POD_SECURITY)
+    if node_faults if node_faults is not None else scenario.node_faults:
         marks[NODE_FAULTS_LABEL] = "true"
     kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": marks}})
     for obj in render(scenario, namespace, labels(session)):

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from chaoskit.kube import tls
 from chaoskit.kube.audit import AuditLog
+from chaoskit.kube.authz import Policy
 from chaoskit.kube.identity import SYSTEM, TRAINEE
 from chaoskit.sim.apiserver.server import ApiServer, ssl_context
 from chaoskit.sim.cluster import Cluster, ClusterConfig
@@ -22,7 +23,9 @@ from chaoskit.sim.cluster import Cluster, ClusterConfig
 
 class EmbeddedServer:
     def __init__(self, state_dir: Path, speed: float = 50.0, config: ClusterConfig | None = None,
-                 audit: bool = True) -> None:
+                 audit: bool = True, policy: Policy | None = None) -> None:
+        """``policy``: hold the trainee's requests to it (a session's simulator); None leaves the
+        trainee unrestricted, as ``chaoskit sim serve`` does."""
         self.state_dir = state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
         certs = tls.make_certs()
@@ -31,7 +34,7 @@ class EmbeddedServer:
         trainee, system = tls.new_token(), tls.new_token()
         self.cluster = Cluster(config)
         self.api = ApiServer(self.cluster, {trainee: TRAINEE, system: SYSTEM},
-                             AuditLog(state_dir / "audit.log" if audit else None), speed=speed)
+                             AuditLog(state_dir / "audit.log" if audit else None), speed=speed, policy=policy)
         self.loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._port = 0

@@ -20,8 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from chaoskit.kube.audit import AuditLog, AuditRecord, grace_period, wall_iso
+from chaoskit.kube.authz import Policy
 from chaoskit.kube.identity import IDENTITY_KIND, IDENTITY_PATH, SYSTEM, TRAINEE
-from chaoskit.kube.requestinfo import Canonical, canonical
+from chaoskit.kube.requestinfo import Canonical, RequestInfo, canonical, request_info
 from chaoskit.kube.status import (
     BadRequest,
     Forbidden,
@@ -36,6 +37,7 @@ from chaoskit.kube.status import (
 from chaoskit.kube.times import iso_micro
 from chaoskit.sim.apiserver import discovery, metrics, openapi, portforward, resources, streams, subresources, wire
 from chaoskit.sim.apiserver.paths import NOT_FOUND, Target, parse
+from chaoskit.sim.apiserver.trainee import TraineeGuard
 from chaoskit.sim.cluster import Cluster
 from chaoskit.sim.guard import LOG
 from chaoskit.sim.printing import TABLES, table
@@ -100,6 +102,7 @@ ABORTS = Aborts()
 AUDIT = web.RequestKey("audit", Audit)
 BODY = web.RequestKey("body", bytes)
 CANONICAL = web.RequestKey("canonical", Canonical)
+INFO = web.RequestKey("info", RequestInfo)
 USER = web.RequestKey("user", str)
 
 
@@ -123,9 +126,11 @@ class ApiServer:
     header_timeout: float = 32.0
     # The request-timeout filter's 60 s: a body still not complete by then is answered 504.
     body_timeout: float = 60.0
+    policy: Policy | None = None  # a session's trainee policy (chaoskit.kube.authz); None: unrestricted
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.cluster.loop, self.speed)
+        self.trainee = TraineeGuard(self.cluster, self.policy, self.read_body) if self.policy is not None else None
 
     # ------------------------------------------------------------------ app
 
@@ -149,6 +154,9 @@ class ApiServer:
             if not user:
                 raise Unauthorized()
             request[CANONICAL] = canonical(request.method, request.raw_path)
+            info = request[INFO] = request_info(request[CANONICAL])
+            if self.trainee is not None and user == TRAINEE:
+                await self.trainee.check(request, request[CANONICAL], info)
             response = await handler(request)
         except StatusError as err:
             response = status_response(err)
@@ -160,12 +168,15 @@ class ApiServer:
             raise
         except Exception as exc:  # the server never crashes on a request
             response = status_response(InternalError(f"Internal error occurred: {type(exc).__name__}: {exc}"))
+        # what the request addressed, read as the audit proxy reads it, so both logs agree
+        info = request.get(INFO) or RequestInfo(False, audit.verb, request.path)
         self.audit_log.write(AuditRecord(
             wallTime=wall_iso(), simTime=iso_micro(self.cluster.now), user=user or "",
             userAgent=request.headers.get("User-Agent", ""),
             kubectlCommand=request.headers.get("Kubectl-Command", ""),
-            kubectlSession=request.headers.get("Kubectl-Session", ""), verb=audit.verb, resource=audit.resource,
-            subresource=audit.subresource, namespace=audit.namespace, name=audit.name, code=response.status,
+            kubectlSession=request.headers.get("Kubectl-Session", ""), verb=info.verb, resource=info.resource,
+            subresource=info.subresource, namespace="" if info.resource == "namespaces" else info.namespace,
+            name=info.name, code=response.status,
             latencyMs=round((time.perf_counter() - started) * 1000, 3), method=request.method,
             uri=request[CANONICAL].target if CANONICAL in request else request.raw_path,
             gracePeriodSeconds=await _grace(request) if request.method == "DELETE" else None))
